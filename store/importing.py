@@ -1,0 +1,306 @@
+"""Storing an extracted file: all or nothing, never twice, never resurrecting a deletion.
+
+A file is imported inside the caller's database transaction (``store.db.session_scope``): if
+anything fails, nothing of it remains, not even the raw bytes or the import row. Duplicates are
+recognised by the canonical key (``ingest.canonical``), compared against every stored
+transaction of the same accounts in the file's date range, including deleted ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from ingest.amounts import format_euro
+from ingest.base import detect
+from ingest.canonical import account_id, keyed
+from ingest.errors import IngestError
+from ingest.model import ExtractResult, Problem, Severity, Statement
+from store.households import audit, get_household
+from store.models import Account, Household, Import, RawFile, StatementRow, Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    """What the CLI and the dashboard tell the user about one imported file."""
+
+    file: str
+    sha256: str
+    import_id: int
+    format: str
+    bank: str
+    dialect: str
+    accounts: tuple[str, ...]
+    period_start: dt.date | None
+    period_end: dt.date | None
+    n_in_file: int
+    n_added: int
+    n_duplicates: int
+    n_deleted_skipped: int
+    seen_before: bool
+    warnings: tuple[Problem, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "import_id": self.import_id,
+            "format": self.format,
+            "bank": self.bank,
+            "dialect": self.dialect,
+            "accounts": list(self.accounts),
+            "period_start": self.period_start.isoformat() if self.period_start else None,
+            "period_end": self.period_end.isoformat() if self.period_end else None,
+            "transactions_in_file": self.n_in_file,
+            "added": self.n_added,
+            "duplicates_skipped": self.n_duplicates,
+            "deleted_skipped": self.n_deleted_skipped,
+            "seen_before": self.seen_before,
+            "warnings": [{"line": w.line, "message": w.message} for w in self.warnings],
+        }
+
+
+def import_bytes(
+    session: Session, household_code: str, data: bytes, filename: str, actor: str
+) -> ImportSummary:
+    """Detect, extract and store one file for a household (see the module docstring)."""
+    household = get_household(session, household_code)
+    importer = detect(data, filename)
+    result = importer.extract(data, filename)
+    return store_result(session, household, result, data, filename, importer.name, actor)
+
+
+def store_result(
+    session: Session,
+    household: Household,
+    result: ExtractResult,
+    data: bytes,
+    filename: str,
+    importer_name: str,
+    actor: str,
+) -> ImportSummary:
+    sha = hashlib.sha256(data).hexdigest()
+    accounts = _claim_accounts(session, household, result, filename)
+    seen_before = session.get(RawFile, sha) is not None
+    if not seen_before:
+        session.add(RawFile(sha256=sha, size=len(data), content=data))
+        session.flush()  # no ORM relationship orders this insert before the import row
+
+    rows = list(keyed(result.statements))
+    dates = [r.transaction.booking_date for r in rows]
+    period_start = min(dates, default=_first_date(result.statements))
+    period_end = max(dates, default=_last_date(result.statements))
+    warnings = list(result.problems)
+    warnings += _continuity(session, accounts, result.statements, filename)
+
+    record = Import(
+        household_id=household.id,
+        sha256=sha,
+        file_name=filename[:255],
+        format=str(result.format),
+        bank=result.bank,
+        dialect=result.dialect,
+        importer=importer_name,
+        accounts=sorted(accounts),
+        period_start=period_start,
+        period_end=period_end,
+        n_in_file=len(rows),
+        n_added=0,
+        n_duplicates=0,
+        n_deleted_skipped=0,
+        warnings=[],
+        imported_by=actor,
+    )
+    session.add(record)
+    session.flush()
+
+    existing = _existing_keys(session, list(accounts.values()), period_start, period_end)
+    new_rows: list[dict[str, object]] = []
+    duplicates = deleted = 0
+    for row in rows:
+        account = accounts[row.account]
+        state = existing.get((account, row.key))
+        if state is not None:
+            if state:
+                deleted += 1
+            else:
+                duplicates += 1
+            continue
+        existing[(account, row.key)] = False
+        tx, st = row.transaction, row.statement
+        new_rows.append(
+            {
+                "household_id": household.id,
+                "account_id": account,
+                "tx_key": row.key,
+                "booking_date": tx.booking_date,
+                "value_date": tx.value_date,
+                "amount_cents": tx.amount_cents,
+                "currency": tx.currency,
+                "counterparty_iban": tx.counterparty_iban,
+                "counterparty_name": tx.counterparty_name,
+                "description": tx.description,
+                "end_to_end_id": tx.end_to_end_id,
+                "mandate_id": tx.mandate_id,
+                "creditor_id": tx.creditor_id,
+                "bank_reference": tx.bank_reference,
+                "bank_transaction_code": tx.bank_transaction_code,
+                "is_reversal": tx.is_reversal,
+                "batch_id": tx.batch_id,
+                "opening_balance_cents": st.opening_balance_cents,
+                "closing_balance_cents": st.closing_balance_cents,
+                "balance_after_cents": tx.balance_after_cents,
+                "import_id": record.id,
+                "position": tx.line,
+                "deleted_at": None,
+                "deleted_by": None,
+            }
+        )
+    if new_rows:
+        session.execute(insert(Transaction), new_rows)
+    statement_rows = [
+        {
+            "import_id": record.id,
+            "account_id": accounts[account_id(s)],
+            "statement_id": s.statement_id,
+            "opening_balance_cents": s.opening_balance_cents,
+            "opening_date": s.opening_date,
+            "closing_balance_cents": s.closing_balance_cents,
+            "closing_date": s.closing_date,
+            "n_transactions": len(s.transactions),
+        }
+        for s in result.statements
+    ]
+    if statement_rows:
+        session.execute(insert(StatementRow), statement_rows)
+
+    record.n_added = len(new_rows)
+    record.n_duplicates = duplicates
+    record.n_deleted_skipped = deleted
+    record.warnings = [{"line": w.line, "message": w.message} for w in warnings]
+    audit(session, actor, "import", household.id, f"import {record.id}: {filename[:200]}")
+    return ImportSummary(
+        file=filename,
+        sha256=sha,
+        import_id=record.id,
+        format=record.format,
+        bank=record.bank,
+        dialect=record.dialect,
+        accounts=tuple(sorted(accounts)),
+        period_start=period_start,
+        period_end=period_end,
+        n_in_file=len(rows),
+        n_added=len(new_rows),
+        n_duplicates=duplicates,
+        n_deleted_skipped=deleted,
+        seen_before=seen_before,
+        warnings=tuple(warnings),
+    )
+
+
+def _claim_accounts(
+    session: Session, household: Household, result: ExtractResult, filename: str
+) -> dict[str, int]:
+    """Map each account in the file to its id, creating it for this household if new.
+
+    An account already tied to another household is refused without naming that household: a
+    coach who picked the wrong household must not learn who else is in the system.
+    """
+    wanted: dict[str, Statement] = {}
+    for statement in result.statements:
+        wanted.setdefault(account_id(statement), statement)
+    found = {
+        a.identifier: a
+        for a in session.scalars(select(Account).where(Account.identifier.in_(list(wanted))))
+    }
+    ids: dict[str, int] = {}
+    for identifier, statement in wanted.items():
+        account = found.get(identifier)
+        if account is None:
+            account = Account(
+                household_id=household.id,
+                identifier=identifier,
+                currency=statement.currency,
+                bank=result.bank,
+            )
+            session.add(account)
+            session.flush()
+        elif account.household_id != household.id:
+            raise IngestError(
+                filename,
+                max(statement.line, 1),
+                f"rekening {identifier} is al gekoppeld aan een ander huishouden; controleer of "
+                "u het juiste huishouden heeft gekozen",
+            )
+        ids[identifier] = account.id
+    return ids
+
+
+def _existing_keys(
+    session: Session, account_ids: list[int], start: dt.date | None, end: dt.date | None
+) -> dict[tuple[int, str], bool]:
+    """Stored keys in the period: ``True`` when that transaction was deleted by a user."""
+    if not account_ids or start is None or end is None:
+        return {}
+    query = select(Transaction.account_id, Transaction.tx_key, Transaction.deleted_at).where(
+        Transaction.account_id.in_(account_ids),
+        Transaction.booking_date >= start,
+        Transaction.booking_date <= end,
+    )
+    return {(a, k): d is not None for a, k, d in session.execute(query)}
+
+
+def _continuity(
+    session: Session, accounts: dict[str, int], statements: tuple[Statement, ...], filename: str
+) -> list[Problem]:
+    """Warn where a statement's opening balance does not follow on from the previous closing.
+
+    Checked between consecutive statements in the file and against the stored statement that
+    ends last before this one begins. A mismatch usually means a missing statement; it is a
+    warning, because the transactions themselves are still right.
+    """
+    problems: list[Problem] = []
+    previous: dict[str, tuple[dt.date | None, int | None]] = {}
+    for statement in statements:
+        if statement.opening_balance_cents is None:
+            continue
+        account = account_id(statement)
+        if account not in previous:
+            stored = session.execute(
+                select(StatementRow.closing_date, StatementRow.closing_balance_cents)
+                .where(
+                    StatementRow.account_id == accounts[account],
+                    StatementRow.closing_balance_cents.is_not(None),
+                    StatementRow.closing_date <= (statement.opening_date or dt.date.max),
+                )
+                .order_by(StatementRow.closing_date.desc(), StatementRow.id.desc())
+                .limit(1)
+            ).first()
+            previous[account] = (stored[0], stored[1]) if stored else (None, None)
+        prev_date, prev_balance = previous[account]
+        if prev_balance is not None and prev_balance != statement.opening_balance_cents:
+            opening = format_euro(statement.opening_balance_cents)
+            when = f"{prev_date:%d-%m-%Y}" if prev_date else "het vorige afschrift"
+            problems.append(
+                Problem(
+                    filename,
+                    max(statement.line, 1),
+                    f"beginsaldo {opening} van rekening {account} sluit niet aan op eindsaldo "
+                    f"{format_euro(prev_balance)} van {when}; mogelijk ontbreekt een afschrift",
+                    Severity.WARNING,
+                )
+            )
+        previous[account] = (statement.closing_date, statement.closing_balance_cents)
+    return problems
+
+
+def _first_date(statements: tuple[Statement, ...]) -> dt.date | None:
+    return min((s.opening_date for s in statements if s.opening_date), default=None)
+
+
+def _last_date(statements: tuple[Statement, ...]) -> dt.date | None:
+    return max((s.closing_date for s in statements if s.closing_date), default=None)

@@ -1,0 +1,171 @@
+"""The database schema (SQLAlchemy 2). Migrations in ``store/migrations`` must match it; a test
+compares them.
+
+Money is stored as integer cents (BIGINT), never as floating point. A transaction is never
+physically deleted by a user: ``deleted_at`` keeps a tombstone, so a re-import does not bring it
+back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Household(Base):
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    accounts: Mapped[list[Account]] = relationship(back_populates="household")
+
+
+class Account(Base):
+    """A bank account (IBAN, or BBAN for old files) belongs to exactly one household."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    identifier: Mapped[str] = mapped_column(String(34), unique=True)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    bank: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    household: Mapped[Household] = relationship(back_populates="accounts")
+
+
+class RawFile(Base):
+    """The exact bytes of every imported file, addressed by SHA-256, for audit and replay."""
+
+    __tablename__ = "raw_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Import(Base):
+    """One row per imported file: what it was, what it brought, and who imported it when."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("raw_files.sha256"), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(16))
+    bank: Mapped[str] = mapped_column(String(64))
+    dialect: Mapped[str] = mapped_column(String(64))
+    importer: Mapped[str] = mapped_column(String(64))
+    accounts: Mapped[list[str]] = mapped_column(JSON)
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
+    n_in_file: Mapped[int] = mapped_column(Integer)
+    n_added: Mapped[int] = mapped_column(Integer)
+    n_duplicates: Mapped[int] = mapped_column(Integer)
+    n_deleted_skipped: Mapped[int] = mapped_column(Integer)
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    imported_by: Mapped[str] = mapped_column(String(128))
+
+
+class StatementRow(Base):
+    """Balances as a statement states them, for continuity checks between statements."""
+
+    __tablename__ = "statements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    statement_id: Mapped[str | None] = mapped_column(String(64))
+    opening_balance_cents: Mapped[int | None] = mapped_column(BigInteger)
+    opening_date: Mapped[dt.date | None] = mapped_column(Date)
+    closing_balance_cents: Mapped[int | None] = mapped_column(BigInteger)
+    closing_date: Mapped[dt.date | None] = mapped_column(Date)
+    n_transactions: Mapped[int] = mapped_column(Integer)
+
+
+class Transaction(Base):
+    """The canonical transaction (see ``ingest.canonical.TRANSACTION_SCHEMA``)."""
+
+    __tablename__ = "transactions"
+    __table_args__ = (
+        UniqueConstraint("account_id", "tx_key", name="uq_transactions_account_key"),
+        Index("ix_transactions_household_date", "household_id", "booking_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    tx_key: Mapped[str] = mapped_column(String(32))
+    booking_date: Mapped[dt.date] = mapped_column(Date)
+    value_date: Mapped[dt.date | None] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    counterparty_iban: Mapped[str | None] = mapped_column(String(34))
+    counterparty_name: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text)
+    end_to_end_id: Mapped[str | None] = mapped_column(String(64))
+    mandate_id: Mapped[str | None] = mapped_column(String(64))
+    creditor_id: Mapped[str | None] = mapped_column(String(64))
+    bank_reference: Mapped[str | None] = mapped_column(String(128))
+    bank_transaction_code: Mapped[str | None] = mapped_column(String(64))
+    is_reversal: Mapped[bool] = mapped_column(Boolean)
+    batch_id: Mapped[str | None] = mapped_column(String(128))
+    opening_balance_cents: Mapped[int | None] = mapped_column(BigInteger)
+    closing_balance_cents: Mapped[int | None] = mapped_column(BigInteger)
+    balance_after_cents: Mapped[int | None] = mapped_column(BigInteger)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class AuditEvent(Base):
+    """Who did or saw what, when, about which household. Never credentials or amounts."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")

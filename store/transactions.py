@@ -1,0 +1,79 @@
+"""Reading the canonical transaction table back, and deleting a transaction as a user."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ingest.canonical import TRANSACTION_SCHEMA
+from store.households import NotFoundError, audit, get_household
+from store.models import Account, Household, Transaction, utcnow
+
+_COLUMNS = [c for c in TRANSACTION_SCHEMA if c not in ("household", "account")]
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    """``"2024-03"`` → (2024-03-01, 2024-03-31); ValueError with a Dutch message otherwise."""
+    try:
+        first = dt.datetime.strptime(month, "%Y-%m").date()
+    except ValueError:
+        raise ValueError(
+            f"maand {month!r} is ongeldig; gebruik jjjj-mm, bijvoorbeeld 2024-03"
+        ) from None
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
+
+
+def transactions_frame(
+    session: Session,
+    household_code: str,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    include_deleted: bool = False,
+) -> pl.DataFrame:
+    """The household's canonical transactions, ordered by account, booking date and position."""
+    household = get_household(session, household_code)
+    query = (
+        select(Account.identifier, *(getattr(Transaction, c) for c in _COLUMNS))
+        .join(Account, Account.id == Transaction.account_id)
+        .where(Transaction.household_id == household.id)
+        .order_by(
+            Account.identifier,
+            Transaction.booking_date,
+            Transaction.import_id,
+            Transaction.position,
+        )
+    )
+    if start is not None:
+        query = query.where(Transaction.booking_date >= start)
+    if end is not None:
+        query = query.where(Transaction.booking_date <= end)
+    if not include_deleted:
+        query = query.where(Transaction.deleted_at.is_(None))
+    rows = session.execute(query).all()
+    columns: dict[str, list[object]] = {"household": [household.code] * len(rows)}
+    columns["account"] = [r[0] for r in rows]
+    for index, name in enumerate(_COLUMNS, start=1):
+        columns[name] = [r[index] for r in rows]
+    return pl.DataFrame(columns, schema=TRANSACTION_SCHEMA)
+
+
+def delete_transaction(session: Session, household_code: str, key: str, actor: str) -> None:
+    """Mark a transaction deleted; the tombstone keeps re-imports from bringing it back."""
+    household: Household = get_household(session, household_code)
+    tx = session.scalar(
+        select(Transaction).where(
+            Transaction.household_id == household.id, Transaction.tx_key == key
+        )
+    )
+    if tx is None or tx.deleted_at is not None:
+        raise NotFoundError(
+            f"transactie {key!r} bestaat niet (meer) bij huishouden {household_code!r}"
+        )
+    tx.deleted_at = utcnow()
+    tx.deleted_by = actor
+    audit(session, actor, "transaction.delete", household.id, f"tx {key}")

@@ -1,0 +1,182 @@
+"""Import semantics on both databases: idempotent, overlap-safe, all or nothing, tombstones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, func, select
+
+from ingest.canonical import TRANSACTION_SCHEMA
+from ingest.errors import IngestError
+from ingest.model import ExtractResult, RawTransaction, SourceFormat, Statement
+from store.db import session_scope
+from store.households import create_household, get_household
+from store.importing import store_result
+from store.models import AuditEvent, Base, Import, RawFile, Transaction
+from store.transactions import delete_transaction, transactions_frame
+
+ACCOUNT = "NL91ABNA0417164300"
+D = dt.date
+
+
+def tx(day: D, cents: int, name: str = "Albert Heijn", line: int = 1) -> RawTransaction:
+    return RawTransaction(
+        account=ACCOUNT,
+        booking_date=day,
+        amount_cents=cents,
+        counterparty_name=name,
+        description=f"betaling {name}",
+        line=line,
+    )
+
+
+def result(
+    *txs: RawTransaction, opening: int | None = None, account: str = ACCOUNT
+) -> ExtractResult:
+    closing = None if opening is None else opening + sum(t.amount_cents for t in txs)
+    statement = Statement(
+        account=account,
+        transactions=tuple(txs),
+        opening_balance_cents=opening,
+        opening_date=txs[0].booking_date if txs else None,
+        closing_balance_cents=closing,
+        closing_date=txs[-1].booking_date if txs else None,
+        line=1,
+    )
+    return ExtractResult(SourceFormat.CAMT053, "TEST", "test", (statement,))
+
+
+def store(engine: Engine, res: ExtractResult, data: bytes, household: str = "H1"):  # type: ignore[no-untyped-def]
+    with session_scope(engine) as session:
+        h = get_household(session, household)
+        return store_result(session, h, res, data, "afschrift.xml", "test", "coach1")
+
+
+@pytest.fixture
+def db(engine: Engine) -> Engine:
+    with session_scope(engine) as session:
+        create_household(session, "H1", "coach1")
+        create_household(session, "H2", "coach1")
+    return engine
+
+
+def count(engine: Engine, model: type[Base]) -> int:
+    with session_scope(engine) as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_migrations_match_the_models(engine: Engine) -> None:
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+
+
+def test_same_file_twice_stores_nothing_twice(db: Engine) -> None:
+    res = result(tx(D(2024, 3, 1), -2500), tx(D(2024, 3, 2), 130000, "UWV"))
+    first = store(db, res, b"file-1")
+    again = store(db, res, b"file-1")
+    assert (first.n_added, first.n_duplicates, first.seen_before) == (2, 0, False)
+    assert (again.n_added, again.n_duplicates, again.seen_before) == (0, 2, True)
+    assert count(db, Transaction) == 2
+    assert count(db, RawFile) == 1
+    assert count(db, Import) == 2
+
+
+def test_identical_transfers_in_one_statement_are_both_kept(db: Engine) -> None:
+    res = result(tx(D(2024, 3, 4), -5000, "Leefgeld"), tx(D(2024, 3, 4), -5000, "Leefgeld"))
+    assert store(db, res, b"a").n_added == 2
+    assert store(db, res, b"a").n_added == 0
+    assert count(db, Transaction) == 2
+
+
+def test_overlapping_statements_add_only_the_new_days(db: Engine) -> None:
+    january = [tx(D(2024, 1, d), -100 * d) for d in (2, 15, 31)]
+    february = [tx(D(2024, 2, d), -100 * d) for d in (1, 14)]
+    store(db, result(*january), b"monthly-camt")
+    yearly = store(db, result(*january, *february), b"yearly-csv")
+    assert (yearly.n_added, yearly.n_duplicates) == (2, 3)
+    assert count(db, Transaction) == 5
+
+
+def test_a_fuller_overlap_adds_the_extra_identical_payment(db: Engine) -> None:
+    store(db, result(tx(D(2024, 5, 6), -1000), tx(D(2024, 5, 6), -1000)), b"two")
+    summary = store(db, result(*(tx(D(2024, 5, 6), -1000) for _ in range(3))), b"three")
+    assert (summary.n_added, summary.n_duplicates) == (1, 2)
+
+
+def test_deleted_transaction_does_not_come_back(db: Engine) -> None:
+    res = result(tx(D(2024, 4, 1), -2500), tx(D(2024, 4, 2), -7500))
+    store(db, res, b"x")
+    with session_scope(db) as session:
+        key = transactions_frame(session, "H1")["tx_key"][0]
+        delete_transaction(session, "H1", key, "deelnemer1")
+    again = store(db, res, b"x")
+    assert (again.n_added, again.n_duplicates, again.n_deleted_skipped) == (0, 1, 1)
+    with session_scope(db) as session:
+        assert transactions_frame(session, "H1").height == 1
+        assert transactions_frame(session, "H1", include_deleted=True).height == 2
+
+
+def test_account_of_another_household_is_refused_and_nothing_stored(db: Engine) -> None:
+    store(db, result(tx(D(2024, 1, 5), -100)), b"first", household="H1")
+    with pytest.raises(IngestError) as err:
+        store(db, result(tx(D(2024, 2, 5), -100)), b"second", household="H2")
+    assert "ander huishouden" in err.value.message
+    assert "H1" not in str(err.value)  # never reveal who else is in the system
+    assert count(db, Import) == 1
+    assert count(db, RawFile) == 1
+    assert count(db, Transaction) == 1
+
+
+def test_failure_midway_leaves_no_trace(db: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import store.importing as importing
+
+    def broken(*_args: object, **_kwargs: object) -> list[object]:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importing, "_continuity", broken)
+    with pytest.raises(RuntimeError):
+        store(db, result(tx(D(2024, 1, 5), -100)), b"doomed")
+    assert (count(db, Import), count(db, RawFile), count(db, Transaction)) == (0, 0, 0)
+    assert count(db, AuditEvent) == 2  # only the two household creations
+
+
+def test_raw_bytes_are_kept_by_sha256(db: Engine) -> None:
+    data = b"<Document>exact bytes</Document>\r\n"
+    summary = store(db, result(tx(D(2024, 1, 5), -100)), data)
+    assert summary.sha256 == hashlib.sha256(data).hexdigest()
+    with session_scope(db) as session:
+        raw = session.get(RawFile, summary.sha256)
+        assert raw is not None and raw.content == data and raw.size == len(data)
+
+
+def test_balance_continuity_between_statements_is_checked(db: Engine) -> None:
+    store(db, result(tx(D(2024, 1, 31), -500), opening=10000), b"jan")  # closes at 95,00
+    fine = store(db, result(tx(D(2024, 2, 1), -500), opening=9500), b"feb")
+    assert fine.warnings == ()
+    gap = store(db, result(tx(D(2024, 4, 1), -500), opening=7000), b"apr")
+    assert len(gap.warnings) == 1
+    message = gap.warnings[0].message
+    assert "€ 70,00" in message and "€ 90,00" in message and "ontbreekt" in message
+
+
+def test_canonical_frame_has_the_declared_schema_and_signed_cents(db: Engine) -> None:
+    store(db, result(tx(D(2024, 6, 1), 123456, "UWV"), tx(D(2024, 6, 2), -8536)), b"z")
+    with session_scope(db) as session:
+        frame = transactions_frame(session, "H1", start=D(2024, 6, 1), end=D(2024, 6, 30))
+    assert dict(frame.schema) == TRANSACTION_SCHEMA
+    assert frame["amount_cents"].to_list() == [123456, -8536]
+    assert frame["account"].unique().to_list() == [ACCOUNT]
+    assert frame["tx_key"].n_unique() == 2
+
+
+def test_every_import_is_audited(db: Engine) -> None:
+    store(db, result(tx(D(2024, 1, 5), -100)), b"a")
+    with session_scope(db) as session:
+        actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+        actors = session.scalars(select(AuditEvent.actor)).all()
+    assert actions[-1] == "import" and set(actors) == {"coach1"}
