@@ -158,6 +158,7 @@ def test_balance_continuity_between_statements_is_checked(db: Engine) -> None:
     store(db, result(tx(D(2024, 1, 31), -500), opening=10000), b"jan")  # closes at 95,00
     fine = store(db, result(tx(D(2024, 2, 1), -500), opening=9500), b"feb")
     assert fine.warnings == ()
+    assert store(db, result(tx(D(2024, 2, 1), -500), opening=9500), b"feb").warnings == ()
     gap = store(db, result(tx(D(2024, 4, 1), -500), opening=7000), b"apr")
     assert len(gap.warnings) == 1
     message = gap.warnings[0].message
