@@ -46,6 +46,14 @@ def _as_server_user(args: list[str]) -> list[str]:
     return args
 
 
+def _run(*args: object, check: bool = True) -> None:
+    """Run a server program as the server user; on failure show its own output."""
+    command = _as_server_user([str(a) for a in args])
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if check and done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+
+
 @contextmanager
 def throwaway_cluster() -> Iterator[str]:
     """Yield a SQLAlchemy URL of a fresh, empty database; stop and delete it afterwards."""
@@ -60,50 +68,26 @@ def throwaway_cluster() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
         shutil.chown(sock, "postgres")
-    run = {"check": True, "capture_output": True, "text": True}
     try:
-        subprocess.run(
-            _as_server_user(
-                [
-                    str(bindir / "initdb"),
-                    "-D",
-                    str(data),
-                    "-A",
-                    "trust",
-                    "-U",
-                    "postgres",
-                    "-E",
-                    "UTF8",
-                    "--locale=C",
-                ]
-            ),
-            **run,  # type: ignore[arg-type]
+        _run(
+            bindir / "initdb",
+            "-D",
+            data,
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C",
         )
-        subprocess.run(
-            _as_server_user(
-                [
-                    str(bindir / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-l",
-                    str(root / "log"),
-                    "-w",
-                    "-o",
-                    f"-c listen_addresses='' -c unix_socket_directories='{sock}' -c fsync=off "
-                    "-c synchronous_commit=off -c full_page_writes=off",
-                    "start",
-                ]
-            ),
-            **run,  # type: ignore[arg-type]
+        options = (
+            f"-c listen_addresses='' -c unix_socket_directories='{sock}' -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off"
         )
-        subprocess.run(
-            _as_server_user([str(bindir / "createdb"), "-h", str(sock), "-U", "postgres", "hhb"]),
-            **run,  # type: ignore[arg-type]
-        )
+        _run(bindir / "pg_ctl", "-D", data, "-l", root / "log", "-w", "-o", options, "start")
+        _run(bindir / "createdb", "-h", sock, "-U", "postgres", "hhb")
         yield f"postgresql+psycopg://postgres@/hhb?host={sock}"
     finally:
-        subprocess.run(
-            _as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-        )
+        _run(bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop", check=False)
         shutil.rmtree(root, ignore_errors=True)
