@@ -31,12 +31,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ingest.base import detect  # noqa: E402
-from ingest.model import RawTransaction, Statement  # noqa: E402
-from ingest.text import iban_from_nl_bban  # noqa: E402
-from store.db import make_engine, migrate, session_scope  # noqa: E402
-from store.households import create_household  # noqa: E402
-from store.importing import import_bytes  # noqa: E402
+from ingest.base import detect
+from ingest.model import RawTransaction, Statement
+from ingest.text import iban_from_nl_bban
+from store.db import make_engine, migrate, session_scope
+from store.households import create_household
+from store.importing import import_bytes
 
 NAMES = [
     ("Albert Heijn 1234", "Betaalautomaat 12:01 pasnr. 123"),
@@ -86,10 +86,11 @@ def statement(n: int, account: str, bank: str, seed: int = 7) -> Statement:
 
 
 def writers() -> dict[str, Callable[[int], bytes]]:
-    from ingest.camt.writer import write_camt053
     from ingest.csvbanks.writer import write_csv
     from ingest.mt940.writer import write_mt940
     from ingest.ofx.writer import write_ofx
+
+    from ingest.camt.writer import write_camt053
 
     def acct(bank: str) -> str:
         return iban_from_nl_bban("123456789", bank)

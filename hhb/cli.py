@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy import Engine
 
+from hhb import i18n
 from hhb.settings import Settings
 from ingest.amounts import format_euro
 from ingest.errors import IngestError
@@ -327,5 +328,11 @@ def delete_cmd(obj: Context, household_code: str, keys: Sequence[str]) -> None:
     click.echo(f"{len(keys)} transactie(s) verwijderd.")
 
 
-if __name__ == "__main__":  # pragma: no cover
+def run() -> None:
+    """Console entry point: Dutch framework messages, then the command."""
+    i18n.activate()
     main(prog_name="hhb")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()
