@@ -9,59 +9,20 @@ transaction of the same accounts in the file's date range, including deleted one
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from ingest import benefits
 from ingest.amounts import format_euro
 from ingest.base import detect
 from ingest.canonical import KeyedTransaction, account_id, keyed
 from ingest.errors import IngestError
 from ingest.model import ExtractResult, Problem, Severity, Statement
-from store.households import audit, get_household
-from store.models import Account, Household, Import, RawFile, StatementRow, Transaction
-
-
-@dataclass(frozen=True, slots=True)
-class ImportSummary:
-    """What the CLI and the dashboard tell the user about one imported file."""
-
-    file: str
-    sha256: str
-    import_id: int
-    format: str
-    bank: str
-    dialect: str
-    accounts: tuple[str, ...]
-    period_start: dt.date | None
-    period_end: dt.date | None
-    n_in_file: int
-    n_added: int
-    n_duplicates: int
-    n_deleted_skipped: int
-    seen_before: bool
-    warnings: tuple[Problem, ...] = field(default=())
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "file": self.file,
-            "sha256": self.sha256,
-            "import_id": self.import_id,
-            "format": self.format,
-            "bank": self.bank,
-            "dialect": self.dialect,
-            "accounts": list(self.accounts),
-            "period_start": self.period_start.isoformat() if self.period_start else None,
-            "period_end": self.period_end.isoformat() if self.period_end else None,
-            "transactions_in_file": self.n_in_file,
-            "added": self.n_added,
-            "duplicates_skipped": self.n_duplicates,
-            "deleted_skipped": self.n_deleted_skipped,
-            "seen_before": self.seen_before,
-            "warnings": [{"line": w.line, "message": w.message} for w in self.warnings],
-        }
+from store.benefits import relink, store_benefit_file
+from store.households import get_household
+from store.import_log import ImportSummary, begin_import, finish_import
+from store.models import Account, Household, StatementRow, Transaction
 
 
 def import_bytes(
@@ -69,9 +30,14 @@ def import_bytes(
 ) -> ImportSummary:
     """Detect, extract and store one file for a household (see the module docstring)."""
     household = get_household(session, household_code)
-    importer = detect(data, filename)
-    result = importer.extract(data, filename)
-    return store_result(session, household, result, data, filename, importer.name, actor)
+    if benefits.identify(data):
+        parsed = benefits.parse_benefit_file(data, filename)
+        summary = store_benefit_file(session, household, parsed, data, filename, actor)
+    else:
+        importer = detect(data, filename)
+        result = importer.extract(data, filename)
+        summary = store_result(session, household, result, data, filename, importer.name, actor)
+    return summary
 
 
 def store_result(
@@ -83,39 +49,24 @@ def store_result(
     importer_name: str,
     actor: str,
 ) -> ImportSummary:
-    sha = hashlib.sha256(data).hexdigest()
     accounts = _claim_accounts(session, household, result, filename)
-    seen_before = session.get(RawFile, sha) is not None
-    if not seen_before:
-        session.add(RawFile(sha256=sha, size=len(data), content=data))
-        session.flush()  # no ORM relationship orders this insert before the import row
-
-    n_in_file = result.transaction_count
     period_start, period_end = _period(result.statements)
     warnings = list(result.problems)
     warnings += _continuity(session, accounts, result.statements, filename)
-
-    record = Import(
-        household_id=household.id,
-        sha256=sha,
-        file_name=filename[:255],
+    record, seen_before = begin_import(
+        session,
+        household,
+        data,
+        filename,
         format=str(result.format),
         bank=result.bank,
         dialect=result.dialect,
         importer=importer_name,
         accounts=sorted(accounts),
-        period_start=period_start,
-        period_end=period_end,
-        n_in_file=n_in_file,
-        n_added=0,
-        n_duplicates=0,
-        n_deleted_skipped=0,
-        warnings=[],
-        imported_by=actor,
+        period=(period_start, period_end),
+        n_in_file=result.transaction_count,
+        actor=actor,
     )
-    session.add(record)
-    session.flush()
-
     existing = _existing_keys(session, list(accounts.values()), period_start, period_end)
     added = duplicates = deleted = 0
     batch: list[dict[str, object]] = []
@@ -152,27 +103,9 @@ def store_result(
     if statement_rows:
         session.execute(insert(StatementRow), statement_rows)
 
-    record.n_added = added
-    record.n_duplicates = duplicates
-    record.n_deleted_skipped = deleted
-    record.warnings = [{"line": w.line, "message": w.message} for w in warnings]
-    audit(session, actor, "import", household.id, f"import {record.id}: {filename[:200]}")
-    return ImportSummary(
-        file=filename,
-        sha256=sha,
-        import_id=record.id,
-        format=record.format,
-        bank=record.bank,
-        dialect=record.dialect,
-        accounts=tuple(sorted(accounts)),
-        period_start=period_start,
-        period_end=period_end,
-        n_in_file=n_in_file,
-        n_added=added,
-        n_duplicates=duplicates,
-        n_deleted_skipped=deleted,
-        seen_before=seen_before,
-        warnings=tuple(warnings),
+    links = relink(session, household.id) if added else 0
+    return finish_import(
+        session, record, seen_before, added, duplicates, deleted, warnings, links=links
     )
 
 

@@ -169,3 +169,69 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class ProfileVersion(Base):
+    """A household's situation from ``valid_from`` on, in the documented profile format.
+
+    Versions are never overwritten: a correction of the same date is a newer recording
+    (``id`` orders recordings), so the history of what was known when is kept.
+    """
+
+    __tablename__ = "household_profiles"
+    __table_args__ = (Index("ix_household_profiles_household_from", "household_id", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source_file: Mapped[str | None] = mapped_column(String(255))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(128))
+
+
+class BenefitPaymentRow(Base):
+    """A benefit payment as the payer specifies it (gross, wage tax, net, period).
+
+    ``transaction_id`` links it to the bank transaction that paid it, so income is counted once:
+    from the specification where there is one, from the bank otherwise.
+    """
+
+    __tablename__ = "benefit_payments"
+    __table_args__ = (UniqueConstraint("household_id", "record_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"), index=True)
+    record_key: Mapped[str] = mapped_column(String(32))
+    payer: Mapped[str] = mapped_column(String(128))
+    regeling: Mapped[str] = mapped_column(String(64))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    payment_date: Mapped[dt.date] = mapped_column(Date)
+    gross_cents: Mapped[int] = mapped_column(BigInteger)
+    wage_tax_cents: Mapped[int] = mapped_column(BigInteger)
+    net_cents: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), unique=True)
+
+
+class ToeslagDecisionRow(Base):
+    """A toeslag decision: the voorschot and the income estimate it was based on."""
+
+    __tablename__ = "toeslag_decisions"
+    __table_args__ = (UniqueConstraint("household_id", "record_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"), index=True)
+    record_key: Mapped[str] = mapped_column(String(32))
+    regeling: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    advance_year_cents: Mapped[int] = mapped_column(BigInteger)
+    advance_month_cents: Mapped[int] = mapped_column(BigInteger)
+    income_estimate_cents: Mapped[int] = mapped_column(BigInteger)
+    decision_date: Mapped[dt.date] = mapped_column(Date)
+    with_partner: Mapped[bool] = mapped_column(Boolean)
+    position: Mapped[int] = mapped_column(Integer)
