@@ -235,3 +235,21 @@ class ToeslagDecisionRow(Base):
     decision_date: Mapped[dt.date] = mapped_column(Date)
     with_partner: Mapped[bool] = mapped_column(Boolean)
     position: Mapped[int] = mapped_column(Integer)
+
+
+class User(Base):
+    """Someone who logs in. Only an argon2id hash of the password is stored."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    municipality: Mapped[str | None] = mapped_column(String(6))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    password_changed_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow
+    )
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -83,7 +83,7 @@ def test_missing_file_names_the_file(hhb: Run, tmp_path: Path) -> None:
 def test_internal_error_shows_no_traceback(
     hhb: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import hhb.cli as cli
+    import hhb.commands_households as cli
 
     hhb("init")
 
@@ -104,3 +104,24 @@ def test_bad_month_is_explained(hhb: Run) -> None:
     result = hhb("transactions", "--household", "H1", "--month", "2024-13")
     assert result.exit_code == 2
     assert "jjjj-mm" in result.output
+
+
+def test_user_commands_never_take_a_password_argument(hhb: Run) -> None:
+    hhb("init")
+    runner = CliRunner()
+    result = runner.invoke(
+        main,
+        ["user", "add", "coach1", "--role", "budgetcoach", "--password-stdin"],
+        input="kaas-fiets-regen-9\n",
+    )
+    assert result.exit_code == 0, result.output
+    weak = runner.invoke(
+        main,
+        ["user", "add", "coach2", "--role", "budgetcoach", "--password-stdin"],
+        input="welkom01\n",
+    )
+    assert weak.exit_code == 1 and "veelgebruikte" in weak.stderr
+    listed = hhb("user", "list").stdout
+    assert "coach1" in listed and "budgetcoach" in listed and "coach2" not in listed
+    assert hhb("user", "disable", "coach1").exit_code == 0
+    assert "uitgeschakeld" in hhb("user", "list").stdout
