@@ -1,0 +1,386 @@
+"""Recurring series in a household's transactions, the way a budget coach sees them.
+
+A coach reads a statement as a set of rhythms: rent every month, leefgeld every week, a 4-weekly
+salary, kinderbijslag every quarter, the municipal tax once a year. This module finds those series
+so that later signals can say "the rent did not come", "the premium changed" or "the energy direct
+debit stopped". The engine (:mod:`budget.recurring_core`) explains the method; the rules in short:
+
+- **Series key**: household, account, counterparty (IBAN, else ``naam:`` + the normalised name) and
+  direction (in/out). One key can hold several series: UWV paying €457,34 *and* €637,68 every month
+  is two monthly series, because the amounts differ by more than 25 %.
+- **Rhythms**: weekly, every 4 weeks, monthly, quarterly, yearly (:class:`Periodicity`). A payment
+  counts as on time within ±2 days (weekly), ±3 (4-weekly), ±5 (monthly), ±10 (quarterly) or ±21
+  days (yearly) of the series' anchor day, so weekend and holiday shifts are tolerated.
+- **Minimum**: 4 weekly, 3 four-weekly or monthly, 2 quarterly or yearly on-time payments in
+  distinct periods; at least 75 % of the periods between the first and last must have one; payments
+  outside the rhythm (extras, e.g. Vitens twice in one month) may be at most half the occurrences.
+  Three missed periods in a row end a series; a later restart is a new series.
+- **Levels**: a new amount that holds for two or more occurrences is a new *level* (start date,
+  amount) of the same series: a rent increase on 1 July, a new premium in January. A change of up
+  to 25 % stays in one amount cluster; a bigger change still joins the series when the new amount
+  starts within 1½ periods after the old one stopped. Series whose amount changes nearly every time
+  (a 4-weekly salary with varying hours, energy by use) get one level at the median and
+  ``amount_varies``.
+- **Ended**: ``missed_count`` counts the expected dates, after the last occurrence, whose tolerance
+  window closed before ``as_of`` (by default the last booking date of the account, i.e. how far the
+  statements reach). ``status`` is ``active`` (none missed), ``overdue`` (one missed: "expected
+  payment missing") or ``ended`` (two or more: "fixed cost stopped"); ``expected_next_date`` stays
+  the first date that was missed.
+
+With only three months of history (the seed participant) the monthly series that were paid in all
+three months are found; a payer seen in only two of them (Vitens, Eneco's direct debit) needs a
+fourth month, and the one-off UWV payments of month 3 never form a series.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import polars as pl
+
+from budget import recurring_core as core
+from budget.periods import DUTCH_NAME, PERIODICITIES, Periodicity, monthly_equivalent_expr
+from ingest.amounts import format_euro
+
+__all__ = [
+    "RECURRING_SCHEMA",
+    "Direction",
+    "Level",
+    "Periodicity",
+    "RecurringSeries",
+    "SeriesStatus",
+    "detect_recurring",
+    "series_for_household",
+]
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class SeriesStatus(StrEnum):
+    ACTIVE = "active"
+    OVERDUE = "overdue"
+    ENDED = "ended"
+
+
+LEVEL_DTYPE = pl.Struct({"start": pl.Date, "amount_cents": pl.Int64})
+
+RECURRING_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "household": pl.String,
+    "account": pl.String,
+    "counterparty_key": pl.String,
+    "counterparty_name": pl.String,
+    "direction": pl.String,
+    "periodicity": pl.String,
+    "status": pl.String,
+    "occurrences": pl.Int32,
+    "extra_count": pl.Int32,
+    "missed_count": pl.Int32,
+    "first_date": pl.Date,
+    "last_date": pl.Date,
+    "expected_next_date": pl.Date,
+    "last_amount_cents": pl.Int64,
+    "expected_next_amount_cents": pl.Int64,
+    "monthly_equivalent_cents": pl.Int64,
+    "amount_varies": pl.Boolean,
+    "levels": pl.List(LEVEL_DTYPE),
+    "tx_keys": pl.List(pl.String),
+    "extra_tx_keys": pl.List(pl.String),
+    "confidence": pl.Float64,
+    "explanation": pl.String,
+}
+"""One row per series. Amounts are signed cents like the transactions (− out, + in).
+
+``occurrences`` counts on-time payments (one per period), ``tx_keys`` lists all the series'
+transactions in date order including the ``extra_tx_keys``; ``levels`` are in date order and the
+last one is the current amount; ``confidence`` (0-1) = share of periods paid × share of payments
+on time × min(1, occurrences / 6).
+"""
+
+INPUT_COLUMNS = (
+    "household",
+    "account",
+    "booking_date",
+    "amount_cents",
+    "counterparty_iban",
+    "counterparty_name",
+    "tx_key",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    start: dt.date
+    amount_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecurringSeries:
+    """One row of :data:`RECURRING_SCHEMA` as a value, for one household's screens and rules."""
+
+    household: str
+    account: str
+    counterparty_key: str
+    counterparty_name: str
+    direction: Direction
+    periodicity: Periodicity
+    status: SeriesStatus
+    occurrences: int
+    extra_count: int
+    missed_count: int
+    first_date: dt.date
+    last_date: dt.date
+    expected_next_date: dt.date
+    last_amount_cents: int
+    expected_next_amount_cents: int
+    monthly_equivalent_cents: int
+    amount_varies: bool
+    levels: tuple[Level, ...]
+    tx_keys: tuple[str, ...]
+    extra_tx_keys: tuple[str, ...]
+    confidence: float
+    explanation: str
+
+
+def detect_recurring(
+    transactions: pl.DataFrame | pl.LazyFrame, *, as_of: dt.date | None = None
+) -> pl.DataFrame:
+    """All recurring series in a canonical transaction table (:data:`RECURRING_SCHEMA`).
+
+    ``as_of`` is the date up to which the statements are complete; by default the last booking
+    date of each account. Rows come grouped per series key, in no meaningful order.
+    """
+    if isinstance(transactions, pl.LazyFrame):
+        transactions = transactions.select(INPUT_COLUMNS).collect()
+    tx = transactions.select(INPUT_COLUMNS)
+    rows = core.Rows.from_frame(tx)
+    seg, members, levels = core.detect(rows)
+    if seg.height == 0:
+        return pl.DataFrame(schema=RECURRING_SCHEMA)
+    if as_of is None:
+        last_day = (
+            pl.DataFrame({"account": rows.account, "as_of": rows.day})
+            .group_by("account")
+            .agg(pl.col("as_of").max())
+        )
+        seg = seg.join(last_day, on="account", how="left", maintain_order="left")
+    else:
+        seg = seg.with_columns(as_of=pl.lit((as_of - dt.date(1970, 1, 1)).days, pl.Int64))
+    last_ri = seg["last_ri"]
+    seg = seg.with_columns(
+        tx["household"].gather(last_ri).alias("household"),
+        tx["account"].gather(last_ri).alias("account"),
+        core.counterparty_key(
+            tx["counterparty_iban"].gather(last_ri), tx["counterparty_name"].gather(last_ri)
+        ).alias("counterparty_key"),
+        tx["counterparty_name"].gather(last_ri).fill_null("").alias("counterparty_name"),
+    )
+    seg = _schedule(seg)
+    seg = _with_levels(seg, levels)
+    seg = seg.with_columns(_tx_keys(members, tx["tx_key"], seg.height))
+    seg = seg.with_columns(explanation=_explanations(seg))
+    return seg.select([pl.col(name).cast(dtype) for name, dtype in RECURRING_SCHEMA.items()])
+
+
+def _schedule(seg: pl.DataFrame) -> pl.DataFrame:
+    """Expected next date, missed expected dates, status, counts and confidence."""
+    cal = seg["cal"].to_numpy()
+    anchor = seg["anchor"].to_numpy()
+    period = seg["period"].to_numpy()
+    k_last = seg["k_last"].to_numpy()
+    as_of = seg["as_of"].to_numpy().astype(np.int64)
+    as_of_coord = np.where(cal, core.month_coordinate(as_of), as_of.astype(np.float64))
+    last_open = np.ceil((as_of_coord - seg["tol"].to_numpy() - anchor) / period) - 1
+    missed = np.maximum(last_open - k_last, 0).astype(np.int32)
+    next_day = core.coordinate_to_day(anchor + (k_last + 1) * period, cal)
+    n = pl.col("n_main").cast(pl.Float64)
+    extras = pl.col("n_extra").cast(pl.Float64)
+    span = (pl.col("k_last") - pl.col("k_first") + 1).cast(pl.Float64)
+    confidence = (n / span) * (n / (n + extras)) * (n / 6.0).clip(upper_bound=1.0)
+    return seg.with_columns(
+        periodicity=pl.col("kind").replace_strict(
+            list(range(len(PERIODICITIES))),
+            [str(p) for p in PERIODICITIES],
+            return_dtype=pl.String,
+        ),
+        direction=pl.when(pl.col("last_amount") > 0).then(pl.lit("in")).otherwise(pl.lit("out")),
+        missed_count=pl.Series(missed),
+        expected_next_date=pl.Series(next_day.astype(np.int32)).cast(pl.Date),
+        occurrences=pl.col("n_main").cast(pl.Int32),
+        extra_count=pl.col("n_extra").cast(pl.Int32),
+        first_date=pl.col("first_day").cast(pl.Int32).cast(pl.Date),
+        last_date=pl.col("last_day").cast(pl.Int32).cast(pl.Date),
+        last_amount_cents=pl.col("last_amount"),
+        amount_varies=pl.col("varies"),
+        confidence=confidence.round(2),
+    ).with_columns(
+        status=pl.when(pl.col("missed_count") == 0)
+        .then(pl.lit(SeriesStatus.ACTIVE.value))
+        .when(pl.col("missed_count") == 1)
+        .then(pl.lit(SeriesStatus.OVERDUE.value))
+        .otherwise(pl.lit(SeriesStatus.ENDED.value)),
+    )
+
+
+def _with_levels(seg: pl.DataFrame, levels: pl.DataFrame) -> pl.DataFrame:
+    """Levels as a list of structs; varying series get one level at their median amount."""
+    varying = seg.filter(pl.col("varies")).select(
+        "sid", start=pl.col("first_day"), amount=pl.col("median_amount")
+    )
+    grouped = (
+        pl.concat([levels, varying])
+        .sort("sid", "start")
+        .select(
+            "sid",
+            level=pl.struct(
+                start=pl.col("start").cast(pl.Int32).cast(pl.Date),
+                amount_cents=pl.col("amount").cast(pl.Int64),
+            ),
+        )
+        .group_by("sid", maintain_order=True)
+        .agg(pl.col("level").alias("levels"))
+    )
+    seg = seg.join(grouped, on="sid", how="left", maintain_order="left")
+    current = pl.col("levels").list.last().struct.field("amount_cents")
+    expected = pl.when(pl.col("varies")).then(pl.col("recent_amount")).otherwise(current)
+    return seg.with_columns(expected_next_amount_cents=expected.cast(pl.Int64)).with_columns(
+        monthly_equivalent_cents=monthly_equivalent_expr(
+            pl.col("expected_next_amount_cents"), pl.col("kind")
+        )
+    )
+
+
+def _tx_keys(members: pl.DataFrame, tx_key: pl.Series, height: int) -> list[pl.Series]:
+    """``tx_keys`` and ``extra_tx_keys`` per series, in date order (empty lists kept)."""
+    keyed = members.with_columns(key=tx_key.gather(members["ri"]))
+    lists = keyed.group_by("sid", maintain_order=True).agg(
+        pl.col("key").alias("tx_keys"), pl.col("key").filter(pl.col("extra")).alias("extra_tx_keys")
+    )
+    full = pl.DataFrame({"sid": np.arange(height)}).join(
+        lists, on="sid", how="left", maintain_order="left"
+    )
+    return [full["tx_keys"], full["extra_tx_keys"]]
+
+
+def _euro(amount: pl.Expr, values: pl.Series) -> pl.Expr:
+    """``format_euro`` of the absolute amount, computed once per distinct amount."""
+    distinct = values.abs().unique().to_list()
+    return amount.abs().replace_strict(
+        distinct, [format_euro(int(v)) for v in distinct], return_dtype=pl.String
+    )
+
+
+def _explanations(seg: pl.DataFrame) -> pl.Series:
+    """The plain-Dutch sentence per series, e.g. ``maandelijks sinds 01-01-2024, 6 keer, ...``."""
+    fmt = "%d-%m-%Y"
+    levels = seg.select("sid", "levels").explode("levels").unnest("levels")
+    amounts = pl.concat(
+        [seg["last_amount"], seg["median_amount"], levels["amount_cents"].drop_nulls()]
+    )
+    level_text = (
+        levels.with_columns(
+            previous=pl.col("amount_cents").shift(1),
+            later=pl.col("sid") == pl.col("sid").shift(1),
+        )
+        .filter(pl.col("later"))
+        .with_columns(
+            text=pl.concat_str(
+                pl.lit("; nieuw bedrag vanaf "),
+                pl.col("start").dt.strftime(fmt),
+                pl.lit(": "),
+                _euro(pl.col("amount_cents"), amounts),
+                pl.lit(" (was "),
+                _euro(pl.col("previous"), amounts),
+                pl.lit(")"),
+            )
+        )
+        .group_by("sid", maintain_order=True)
+        .agg(pl.col("text").str.join(""))
+    )
+    seg = seg.join(level_text, on="sid", how="left", maintain_order="left")
+    extras = pl.col("extra_count")
+    next_date = pl.col("expected_next_date").dt.strftime(fmt)
+    status = (
+        pl.when(pl.col("status") == "active")
+        .then(pl.concat_str(pl.lit("; volgende rond "), next_date))
+        .when(pl.col("status") == "overdue")
+        .then(pl.concat_str(pl.lit("; verwachte betaling van "), next_date, pl.lit(" ontbreekt")))
+        .otherwise(
+            pl.concat_str(
+                pl.lit("; gestopt: verwacht op "),
+                next_date,
+                pl.lit(" maar niet gezien, daarna nog "),
+                (pl.col("missed_count") - 1).cast(pl.String),
+                pl.lit(" keer gemist"),
+            )
+        )
+    )
+    sentence = pl.concat_str(
+        pl.col("kind").replace_strict(
+            list(range(len(PERIODICITIES))),
+            [DUTCH_NAME[p] for p in PERIODICITIES],
+            return_dtype=pl.String,
+        ),
+        pl.lit(" sinds "),
+        pl.col("first_date").dt.strftime(fmt),
+        pl.lit(", "),
+        pl.col("occurrences").cast(pl.String),
+        pl.lit(" keer, laatste bedrag "),
+        _euro(pl.col("last_amount"), amounts),
+        pl.col("text").fill_null(""),
+        pl.when(pl.col("varies"))
+        .then(
+            pl.concat_str(
+                pl.lit("; bedrag wisselt, meestal rond "), _euro(pl.col("median_amount"), amounts)
+            )
+        )
+        .otherwise(pl.lit("")),
+        pl.when(extras == 1)
+        .then(pl.lit("; 1 extra betaling"))
+        .when(extras > 1)
+        .then(pl.concat_str(pl.lit("; "), extras.cast(pl.String), pl.lit(" extra betalingen")))
+        .otherwise(pl.lit("")),
+        status,
+    )
+    return seg.select(sentence.alias("explanation"))["explanation"]
+
+
+def series_for_household(series: pl.DataFrame, household: str) -> tuple[RecurringSeries, ...]:
+    """The series of one household as frozen values, by account, counterparty and start date."""
+    rows = series.filter(pl.col("household") == household).sort(
+        "account", "counterparty_key", "direction", "first_date"
+    )
+    out: list[RecurringSeries] = []
+    for row in rows.iter_rows(named=True):
+        out.append(
+            RecurringSeries(
+                household=row["household"],
+                account=row["account"],
+                counterparty_key=row["counterparty_key"],
+                counterparty_name=row["counterparty_name"],
+                direction=Direction(row["direction"]),
+                periodicity=Periodicity(row["periodicity"]),
+                status=SeriesStatus(row["status"]),
+                occurrences=row["occurrences"],
+                extra_count=row["extra_count"],
+                missed_count=row["missed_count"],
+                first_date=row["first_date"],
+                last_date=row["last_date"],
+                expected_next_date=row["expected_next_date"],
+                last_amount_cents=row["last_amount_cents"],
+                expected_next_amount_cents=row["expected_next_amount_cents"],
+                monthly_equivalent_cents=row["monthly_equivalent_cents"],
+                amount_varies=row["amount_varies"],
+                levels=tuple(Level(lv["start"], lv["amount_cents"]) for lv in row["levels"]),
+                tx_keys=tuple(row["tx_keys"]),
+                extra_tx_keys=tuple(row["extra_tx_keys"]),
+                confidence=row["confidence"],
+                explanation=row["explanation"],
+            )
+        )
+    return tuple(out)
