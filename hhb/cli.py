@@ -11,6 +11,7 @@ from hhb.clikit import Context, db_option, user_errors
 from hhb.commands_households import household
 from hhb.commands_imports import delete_cmd, import_cmd, transactions
 from hhb.commands_users import user
+from hhb.demo.cli import demo
 from store.db import migrate
 
 
@@ -40,7 +41,7 @@ def init(obj: Context) -> None:
         click.echo(f"Database bijgewerkt van versie {before} naar {after}.")
 
 
-for _command in (household, user, import_cmd, transactions, delete_cmd):
+for _command in (household, user, import_cmd, transactions, delete_cmd, demo):
     main.add_command(_command)
 
 

@@ -26,6 +26,11 @@ from store.transactions import delete_transaction, month_bounds, transactions_fr
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="samenvatting als JSON")
 @click.option(
+    "--account",
+    metavar="IBAN",
+    help="eigen rekening, voor exports die die niet noemen (oudere bunq-export)",
+)
+@click.option(
     "--all-or-nothing",
     is_flag=True,
     help="alle bestanden samen: bij één fout wordt niets opgeslagen",
@@ -34,7 +39,12 @@ from store.transactions import delete_transaction, month_bounds, transactions_fr
 @click.pass_obj
 @user_errors
 def import_cmd(
-    obj: Context, household_code: str, files: Sequence[str], as_json: bool, all_or_nothing: bool
+    obj: Context,
+    household_code: str,
+    files: Sequence[str],
+    as_json: bool,
+    account: str | None,
+    all_or_nothing: bool,
 ) -> None:
     """Importeer bankafschriften (MT940, CAMT.053, OFX, CSV) voor een huishouden.
 
@@ -58,14 +68,23 @@ def import_cmd(
             with session_scope(engine) as session:
                 for path in bar:
                     summaries.append(
-                        import_bytes(session, household_code, read(path), path, obj.actor)
+                        import_bytes(
+                            session, household_code, read(path), path, obj.actor, account=account
+                        )
                     )
         else:
             for path in bar:
                 try:
                     with session_scope(engine) as session:
                         summaries.append(
-                            import_bytes(session, household_code, read(path), path, obj.actor)
+                            import_bytes(
+                                session,
+                                household_code,
+                                read(path),
+                                path,
+                                obj.actor,
+                                account=account,
+                            )
                         )
                 except IngestError as exc:
                     failures.append(str(exc))

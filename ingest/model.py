@@ -72,6 +72,14 @@ class Statement:
     line: int = 0
 
 
+ACCOUNT_NOT_STATED = (
+    "deze export noemt de eigen rekening niet; geef bij het importeren op welke rekening het is "
+    "(hhb import --account IBAN)"
+)
+"""The problem an importer reports for a file without its own account (``Statement.account``
+empty); ``hhb import --account`` resolves it, and then the problem is dropped."""
+
+
 class Severity(StrEnum):
     WARNING = "warning"
     ERROR = "error"

@@ -9,6 +9,7 @@ transaction of the same accounts in the file's date range, including deleted one
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -18,7 +19,8 @@ from ingest.amounts import format_euro
 from ingest.base import detect
 from ingest.canonical import KeyedTransaction, account_id, keyed
 from ingest.errors import IngestError
-from ingest.model import ExtractResult, Problem, Severity, Statement
+from ingest.model import ACCOUNT_NOT_STATED, ExtractResult, Problem, Severity, Statement
+from ingest.text import is_iban, normalize_iban
 from store.benefits import relink, store_benefit_file
 from store.households import get_household
 from store.import_log import ImportSummary, begin_import, finish_import
@@ -26,18 +28,53 @@ from store.models import Account, Household, StatementRow, Transaction
 
 
 def import_bytes(
-    session: Session, household_code: str, data: bytes, filename: str, actor: str
+    session: Session,
+    household_code: str,
+    data: bytes,
+    filename: str,
+    actor: str,
+    *,
+    account: str | None = None,
 ) -> ImportSummary:
-    """Detect, extract and store one file for a household (see the module docstring)."""
+    """Detect, extract and store one file for a household (see the module docstring).
+
+    ``account`` names the own account for exports that do not state it (the older bunq CSV);
+    a file that does state its account keeps its own.
+    """
     household = get_household(session, household_code)
     if benefits.identify(data):
         parsed = benefits.parse_benefit_file(data, filename)
-        summary = store_benefit_file(session, household, parsed, data, filename, actor)
-    else:
-        importer = detect(data, filename)
-        result = importer.extract(data, filename)
-        summary = store_result(session, household, result, data, filename, importer.name, actor)
-    return summary
+        return store_benefit_file(session, household, parsed, data, filename, actor)
+    importer = detect(data, filename)
+    result = _with_account(importer.extract(data, filename), account, filename)
+    return store_result(session, household, result, data, filename, importer.name, actor)
+
+
+def _with_account(result: ExtractResult, account: str | None, filename: str) -> ExtractResult:
+    nameless = [s for s in result.statements if not s.account.strip()]
+    if not nameless:
+        return result
+    if account is None:
+        raise IngestError(
+            filename,
+            max(nameless[0].line, 1),
+            ACCOUNT_NOT_STATED,
+        )
+    iban = normalize_iban(account) or ""
+    if not is_iban(iban):
+        raise IngestError(filename, 0, f"--account {account!r} is geen geldig IBAN-nummer")
+    statements = tuple(
+        replace(
+            s,
+            account=iban,
+            transactions=tuple(replace(t, account=iban) for t in s.transactions),
+        )
+        if s in nameless
+        else s
+        for s in result.statements
+    )
+    problems = tuple(p for p in result.problems if p.message != ACCOUNT_NOT_STATED)
+    return replace(result, statements=statements, problems=problems)
 
 
 def store_result(

@@ -1,52 +1,43 @@
-"""A household's benefit payments and toeslag decisions as a JSON document.
+"""A household's benefit payments and toeslag decisions in the project's own format.
 
-No machine-readable public format exists for UWV/SVB specifications or toeslagen decisions
-(DOMAIN.md section 3), so the project defines its own in ``ingest.benefits``. Until that module
-offers a writer, the demo writes the same content in the shape below (``formaat:
-hhb-uitkeringen``), money as exact decimal text like the profile format.
+The format and its writer belong to ``ingest.benefits`` (docs/formats/benefits.md); the demo
+only converts its decisions, which also carry the actual income of the year (the generator's
+knowledge, used by the tests to find households heading for a clawback), to that format.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from hhb.demo.model import Household
-from ingest.profile import cents_to_text
-
-
-def benefits_document(household: Household) -> dict[str, Any]:
-    return {
-        "formaat": "hhb-uitkeringen",
-        "versie": 1,
-        "huishouden": household.code,
-        "toelichting": "fictieve demogegevens",
-        "betalingen": [
-            {
-                "instantie": p.payer,
-                "regeling": p.regeling,
-                "periode": {"van": p.period_start.isoformat(), "tot": p.period_end.isoformat()},
-                "betaaldatum": p.pay_date.isoformat(),
-                "bruto": cents_to_text(p.gross_cents),
-                "loonheffing": cents_to_text(p.tax_cents),
-                "netto": cents_to_text(p.net_cents),
-                "rekening": p.account,
-            }
-            for p in household.payments
-        ],
-        "toeslagen": [
-            {
-                "regeling": d.regeling,
-                "jaar": d.year,
-                "beschikkingsdatum": d.decided_on.isoformat(),
-                "voorschot_per_maand": cents_to_text(d.monthly_cents),
-                "voorschot_per_jaar": cents_to_text(d.yearly_cents),
-                "geschat_inkomen": cents_to_text(d.income_estimate_cents),
-            }
-            for d in household.decisions
-        ],
-    }
+from ingest.benefits import FORMAT_MARKER, FORMAT_VERSION, Toeslag, ToeslagDecision
+from ingest.benefits.write import decision_record, payment_record
 
 
 def benefits_json(household: Household) -> bytes:
-    return json.dumps(benefits_document(household), ensure_ascii=False, indent=1).encode()
+    decisions = [
+        ToeslagDecision(
+            regeling=Toeslag(d.regeling),
+            year=d.year,
+            advance_year_cents=d.yearly_cents,
+            advance_month_cents=d.monthly_cents,
+            income_estimate_cents=d.income_estimate_cents,
+            decision_date=d.decided_on,
+            with_partner=d.partner,
+        )
+        for d in household.decisions
+    ]
+    payments = sorted(household.payments, key=lambda p: (p.payment_date, p.payer, p.regeling))
+    # Same document as ``write_benefit_json``, one record per line: its indented output goes
+    # through the pure-Python JSON encoder, which cost more than the bank files at 100 000
+    # households.
+    dump = json.JSONEncoder(ensure_ascii=False).encode
+    lines = [f'{{"formaat": {dump(FORMAT_MARKER)}, "versie": {FORMAT_VERSION}, '
+             f'"huishouden": {dump(household.code)},', ' "betalingen": [']  # fmt: skip
+    lines += [f"  {dump(payment_record(p))}," for p in payments]
+    lines[-1] = lines[-1].rstrip(",")
+    lines.append(' ], "beschikkingen": [')
+    lines += [f"  {dump(decision_record(d))}," for d in decisions]
+    lines[-1] = lines[-1].rstrip(",")
+    lines.append(" ]}")
+    return ("\n".join(lines) + "\n").encode("utf-8")

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from hhb.demo import figures
 from hhb.demo.catalog import MONTHS_NL, SVB, UWV, Party
 from hhb.demo.dates import add_months, day_in, month_end, working_day_before
-from hhb.demo.model import BenefitPayment, Book, DemoAccount, Kind, Pattern
+from hhb.demo.model import Book, DemoAccount, Kind, Pattern
+from ingest.benefits import BenefitPayment
 
 # Demo ratios from net to gross (loonheffing share): plausible for low incomes, not official.
 _GROSS_FACTOR = {Pattern.BIJSTAND: 1.12, Pattern.WW: 1.25, Pattern.WIA: 1.22,
@@ -108,8 +109,8 @@ class IncomeWriter:
                  end: dt.date, pay: dt.date, net: int, text: str) -> None:  # fmt: skip
         gross = gross_of(kind, net)
         self.book.add(self.account, pay, net, payer, text, Kind.IN)
-        self.payments.append(BenefitPayment(payer.name, regeling, start, end, pay, gross,
-                                            gross - net, net, self.account.iban))  # fmt: skip
+        self.payments.append(BenefitPayment(payer.registry_id, regeling, start, end, pay, gross,
+                                            gross - net, net, text))  # fmt: skip
 
     def month(self, streams: list[Stream], i: int) -> None:
         month = add_months(self.first, i)
@@ -203,5 +204,5 @@ class IncomeWriter:
         pay = working_day_before(day_in(month, 3))
         self.book.add(self.account, pay, net, SVB, text, Kind.IN)
         end = month_end(add_months(quarter, 2))
-        self.payments.append(BenefitPayment(SVB.name, "kinderbijslag", quarter, end, pay, net,
-                                            0, net, self.account.iban))  # fmt: skip
+        self.payments.append(BenefitPayment(SVB.registry_id, "kinderbijslag", quarter, end, pay,
+                                            net, 0, net, text))  # fmt: skip

@@ -50,7 +50,8 @@ def monthly_statements(household: Household, account: DemoAccount) -> list[State
         out.append(Statement(account=account.iban, transactions=txs,
                              statement_id=f"{first:%Y%m}-{account.iban[-4:]}",
                              opening_balance_cents=balance, opening_date=first,
-                             closing_balance_cents=closing, closing_date=month_end(first)))  # fmt: skip
+                             closing_balance_cents=closing,
+                             closing_date=month_end(first)))  # fmt: skip
         balance = closing
     return out
 

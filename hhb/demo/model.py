@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from hhb.demo.catalog import Bank, Fmt, Party
+from ingest.benefits import BenefitPayment
 from ingest.model import RawTransaction
 from ingest.profile import HouseholdProfile
 
@@ -54,6 +55,8 @@ _CODES: dict[str, dict[Kind, str]] = {
     "camt053": {Kind.IN: "PMNT-RCDT-ESCT", Kind.OUT: "PMNT-ICDT-ESCT",
                 Kind.DEBIT: "PMNT-IDDT-ESDD", Kind.CARD: "PMNT-CCRD-POSD",
                 Kind.ATM: "PMNT-CCRD-CWDL"},
+    "mt940": {Kind.IN: "NTRF", Kind.OUT: "NTRF", Kind.DEBIT: "NDDT", Kind.CARD: "NMSC",
+              Kind.ATM: "NMSC"},
     "ing-nl": {Kind.IN: "OV", Kind.OUT: "GT", Kind.DEBIT: "IC", Kind.CARD: "BA", Kind.ATM: "GM"},
     "rabobank": {Kind.IN: "cb", Kind.OUT: "bg", Kind.DEBIT: "ei", Kind.CARD: "bc",
                  Kind.ATM: "ga"},
@@ -84,32 +87,22 @@ class DemoAccount:
     holder: str
 
     def code(self, kind: Kind) -> str | None:
-        table = _CODES.get("camt053" if self.fmt is Fmt.CAMT else self.dialect)
+        table = _CODES.get(self.dialect if self.fmt is Fmt.CSV else str(self.fmt))
         return table[kind] if table else None
 
 
 @dataclass(frozen=True, slots=True)
-class BenefitPayment:
-    """One payment of a benefit as the payer's specification states it (cents)."""
-
-    payer: str
-    regeling: str
-    period_start: dt.date
-    period_end: dt.date
-    pay_date: dt.date
-    gross_cents: int
-    tax_cents: int
-    net_cents: int
-    account: str
-
-
-@dataclass(frozen=True, slots=True)
 class ToeslagDecision:
-    """A voorschot decision: the yearly advance and the income estimate it rests on."""
+    """A voorschot decision: the yearly advance and the income estimate it rests on.
+
+    ``actual_income_cents`` is what the generator knows and the Belastingdienst does not yet:
+    the income of the year, which decides whether a clawback follows.
+    """
 
     regeling: str
     year: int
     decided_on: dt.date
+    partner: bool
     monthly_cents: int
     yearly_cents: int
     income_estimate_cents: int
@@ -142,25 +135,16 @@ class Book:
             text: str, kind: Kind, *, mandate: str | None = None) -> None:  # fmt: skip
         """Book ``cents`` (signed) on ``day``; references are unique within the household."""
         self.counter += 1
-        creditor = who.creditor_id if who is not None and kind is Kind.DEBIT else None
+        debit = kind is Kind.DEBIT
         e2e = None
-        if kind in (Kind.IN, Kind.OUT, Kind.DEBIT):
-            e2e = f"{day:%y%m%d}{self.counter:06d}"
-        self.rows.setdefault(account.iban, []).append(
-            RawTransaction(
-                account=account.iban,
-                booking_date=day,
-                amount_cents=cents,
-                value_date=day,
-                counterparty_iban=(who.iban or None) if who is not None else None,
-                counterparty_name=who.name if who is not None else None,
-                description=text,
-                end_to_end_id=e2e,
-                mandate_id=mandate if kind is Kind.DEBIT else None,
-                creditor_id=creditor,
-                bank_transaction_code=account.code(kind),
-            )
-        )
+        if kind is not Kind.CARD and kind is not Kind.ATM:
+            e2e = f"{day.isoformat()[2:].replace('-', '')}{self.counter:06d}"  # not strftime: hot
+        iban, name = (who.iban or None, who.name) if who is not None else (None, None)
+        creditor = who.creditor_id if debit and who is not None else None
+        tx = RawTransaction(account.iban, day, cents, "EUR", day, iban, name, text, e2e,
+                            mandate if debit else None, creditor, None,
+                            account.code(kind))  # fmt: skip
+        self.rows.setdefault(account.iban, []).append(tx)
 
     def sorted_rows(self) -> dict[str, tuple[RawTransaction, ...]]:
         """Per account in booking order (stable: same-day bookings keep their creation order)."""

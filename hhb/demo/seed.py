@@ -15,9 +15,11 @@ import datetime as dt
 from hhb.demo import catalog as cat
 from hhb.demo import formats
 from hhb.demo.dates import add_months, day_in, month_end, working_day_after, working_day_before
-from hhb.demo.model import BenefitPayment, Book, DemoAccount, Household, Kind, Pattern
+from hhb.demo.model import Book, DemoAccount, Household, Kind, Pattern
 from hhb.demo.toeslagen import Situation, entitled
+from ingest.benefits import BenefitPayment
 from ingest.profile import HouseholdProfile, Member, Period, Rent, Role, Wealth
+from ingest.text import iban_from_nl_bban
 
 SEED_CODE = "DEMO-SEED"
 OPENING = -85_36
@@ -27,7 +29,7 @@ RENT, PREMIUM, ENERGY, WATER, REFUND = 424_10, 183_15, 171_00, 26_21, 737_50
 BACK_PAYMENTS = ((8, 223_28, "NABETALING WGA"), (15, 205_60, "TOESLAGENWET TW"),
                  (22, 268_00, "NABETALING WW"))  # fmt: skip
 
-UWV = cat.Party("UWV", cat.UWV.iban)
+UWV = cat.UWV
 ENECO = cat.party("Eneco", collects=True)
 VITENS = cat.VITENS
 PORTAAL = cat.party("Portaal")
@@ -39,16 +41,17 @@ def seed_household(first: dt.date, months: int) -> Household:
     bank = next(b for b in cat.BANKS if b.name == "ING")
     fmt, dialect = formats.resolve(bank, 0)
     holder = "E. Bakker"
-    account = DemoAccount(cat.iban_from_nl_bban("0751963427", "INGB"), bank, "beheer", fmt,
+    account = DemoAccount(iban_from_nl_bban("0751963427", "INGB"), bank, "beheer", fmt,
                           dialect, False, OPENING, holder)  # fmt: skip
-    own = cat.Party(holder, cat.iban_from_nl_bban("0663258914", "INGB"))
+    own = cat.Party(holder, iban_from_nl_bban("0663258914", "INGB"))
     book = Book({account.iban: account})
     payments: list[BenefitPayment] = []
 
     def add(month: dt.date, day: int, cents: int, who: cat.Party, text: str, kind: Kind,
             mandate: str | None = None) -> dt.date:  # fmt: skip
         booked = (working_day_before if cents > 0 or kind is Kind.OUT else working_day_after)(
-            day_in(month, day))
+            day_in(month, day)
+        )
         book.add(account, booked, cents, who, text, kind, mandate=mandate)
         return booked
 
@@ -59,8 +62,8 @@ def seed_household(first: dt.date, months: int) -> Household:
         pay = add(month, day, cents, UWV, text, Kind.IN)
         gross = round(cents * 1.22)
         regeling = "wia" if "WGA" in label else "ww" if "WW" in label else "toeslagenwet"
-        payments.append(BenefitPayment("UWV", regeling, period, end, pay, gross, gross - cents,
-                                       cents, account.iban))  # fmt: skip
+        payments.append(BenefitPayment("uwv", regeling, period, end, pay, gross, gross - cents,
+                                       cents, text))  # fmt: skip
 
     for i in range(months):
         month = add_months(first, i)

@@ -4,7 +4,8 @@ The patterns coaches worry about live here. A household *missing* a toeslag is e
 income but has no decision and no payments. A household *heading for a clawback* had its income
 rise while the voorschot stayed on the old estimate: its decision shows an income estimate below
 the income the streams actually produce. A household that reports the change gets a new decision
-two months later, spreading the new yearly amount minus what was paid over the remaining months.
+two months later with the voorschot for the new income (what was paid too much before is left
+to the final settlement, as the Belastingdienst does).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from dataclasses import dataclass
 
 from hhb.demo import figures
 from hhb.demo.catalog import MONTHS_SHORT, TOESLAGEN
-from hhb.demo.dates import add_months, day_in, working_day_before
+from hhb.demo.dates import add_months, day_in, month_end, working_day_before
 from hhb.demo.income import Stream, gross_level, yearly_gross
 from hhb.demo.model import Book, DemoAccount, Kind, ToeslagDecision
+from ingest.benefits import BenefitPayment
 
 ZORG, HUUR, KGB = "zorgtoeslag", "huurtoeslag", "kindgebonden_budget"
 _TEXT = {ZORG: "ZORGTOESLAG", HUUR: "HUURTOESLAG", KGB: "KINDGEBONDEN BUDGET"}
@@ -61,6 +63,8 @@ class ToeslagWriter:
                  adjust_at: int | None, ref: str) -> None:  # fmt: skip
         self.book, self.account, self.first, self.ref = book, account, first, ref
         self.decisions: list[ToeslagDecision] = []
+        self.payments: list[BenefitPayment] = []
+        self.partner = sit.partner
         self.monthly: dict[tuple[str, int], int] = {}  # (regeling, month index) -> cents
         for year in range(first.year, add_months(first, months).year + 1):
             base = (year - first.year) * 12 - (first.month - 1)
@@ -70,30 +74,47 @@ class ToeslagWriter:
             for regeling in received:
                 self._decide(regeling, year, base, level, actual, sit, dt.date(year - 1, 12, 1))
                 if adjust_at is not None and base <= adjust_at + 2 < base + 12:
-                    paid = sum(self.monthly.get((regeling, m), 0) for m in
-                               range(base, adjust_at + 2))  # fmt: skip
                     self._decide(regeling, year, adjust_at + 2, actual, actual, sit,
-                                 day_in(add_months(first, adjust_at + 1), 10), paid)  # fmt: skip
+                                 day_in(add_months(first, adjust_at + 1), 10))  # fmt: skip
 
     def _decide(self, regeling: str, year: int, start: int, estimate: int, actual: int,
-                sit: Situation, on: dt.date, paid: int = 0) -> None:  # fmt: skip
-        yearly = yearly_amount(regeling, year, estimate, sit) * 100
+                sit: Situation, on: dt.date) -> None:  # fmt: skip
+        """Voorschot in whole euros a month from month ``start`` to the end of ``year``."""
+        monthly = yearly_amount(regeling, year, estimate, sit) // 12 * 100
+        yearly = monthly * 12
         end = (year - self.first.year) * 12 - (self.first.month - 1) + 12
-        monthly = max(0, (yearly - paid) // (end - start) // 100 * 100)
         for m in range(start, end):
             self.monthly[(regeling, m)] = monthly
-        self.decisions.append(ToeslagDecision(regeling, year, on, monthly, yearly,
+        self.decisions.append(ToeslagDecision(regeling, year, on, self.partner, monthly, yearly,
                                               estimate * 100, actual * 100))  # fmt: skip
 
     def month(self, i: int) -> None:
         """Around the 20th the voorschot for next month arrives."""
+        if not self.decisions:
+            return
         nxt = add_months(self.first, i + 1)
         pay = working_day_before(day_in(add_months(self.first, i), 20))
-        for (regeling, m), cents in self.monthly.items():
-            if m == i + 1 and cents:
+        for regeling in (ZORG, HUUR, KGB):
+            cents = self.monthly.get((regeling, i + 1), 0)
+            if cents:
                 month = MONTHS_SHORT[nxt.month - 1]
                 text = f"{_TEXT[regeling]} {nxt.year} {self.ref} VOORSCHOT {month}"
                 self.book.add(self.account, pay, cents, TOESLAGEN, text, Kind.IN)
+                self.payments.append(
+                    BenefitPayment(
+                        TOESLAGEN.registry_id,
+                        regeling,
+                        nxt,
+                        month_end(nxt),
+                        pay,
+                        cents,
+                        0,
+                        cents,
+                        text,
+                    )
+                )
 
     def expected(self, i: int) -> int:
-        return sum(c for (_, m), c in self.monthly.items() if m == i + 1)
+        if not self.decisions:
+            return 0
+        return sum(self.monthly.get((r, i + 1), 0) for r in (ZORG, HUUR, KGB))

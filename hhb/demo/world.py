@@ -43,8 +43,9 @@ class Scenario:
 SCENARIOS = (
     Scenario(Pattern.BIJSTAND, composition="parent", missing=False),
     Scenario(Pattern.SALARY_4W, missing=False),
-    Scenario(Pattern.BIJSTAND, change=True, report_change=False, missing=False,
-             composition="single"),
+    Scenario(
+        Pattern.BIJSTAND, change=True, report_change=False, missing=False, composition="single"
+    ),
     Scenario(Pattern.SALARY_MONTHLY, change=True, second_account=True),
     Scenario(Pattern.WW, composition="single", missing=True),
     Scenario(Pattern.PARTTIME_TOPUP, second_account=True),
@@ -87,13 +88,13 @@ class _Generator:
         holder = members[0].name or "Deelnemer"
         bank = cat.weighted_bank(rng)
         fmt, dialect = formats.resolve(bank, 0 if rng.random() < 0.55 else rng.randrange(1, 3))
-        quarterly = rng.random() < 0.35
+        quarterly = rng.random() < 0.6
         beheer = DemoAccount(cat.own_iban(rng, bank), bank, "beheer", fmt, dialect, quarterly,
                              rng.randrange(-150_00, 450_00), holder)  # fmt: skip
         accounts = [beheer]
         own_iban = cat.own_iban(rng, bank)
         own_account = None
-        if _pick(self.sc.second_account, rng.random() < 0.25):
+        if _pick(self.sc.second_account, rng.random() < 0.2):
             own_account = DemoAccount(own_iban, bank, "eigen", fmt, dialect, quarterly,
                                       rng.randrange(0, 120_00), holder)  # fmt: skip
             accounts.append(own_account)
@@ -160,14 +161,16 @@ class _Generator:
                          for y in range(first.year, add_months(first, self.months).year + 1)),
         )  # fmt: skip
         return Household(household_code(self.index), self.index, profile, tuple(accounts),
-                         book.sorted_rows(), tuple(incomes.payments),
+                         book.sorted_rows(), tuple(incomes.payments + toeslagen.payments),
                          tuple(toeslagen.decisions), frozenset(self.patterns), first,
                          self.months)  # fmt: skip
 
     def _members(self) -> tuple[list[Member], bool, tuple[dt.date, ...]]:
         rng, year = self.rng, self.first.year
-        kind = self.sc.composition or rng.choices(
-            ("single", "parent", "couple", "family"), weights=(40, 27, 12, 21))[0]
+        kind = (
+            self.sc.composition
+            or rng.choices(("single", "parent", "couple", "family"), weights=(40, 27, 12, 21))[0]
+        )
 
         def born(lo: int, hi: int) -> dt.date:
             return dt.date(year - rng.randrange(lo, hi), rng.randrange(1, 13), rng.randrange(1, 29))
@@ -211,8 +214,10 @@ class _Generator:
                     )
                 )
         elif kind in (Pattern.WW, Pattern.WIA):
+            change = None  # a benefit that stays put; changes are modelled on work and bijstand
             streams.append(Stream(kind, cat.UWV, rng.randrange(900_00, 1700_00), ref=ref))
         elif kind is Pattern.PARTTIME_TOPUP:
+            change = None
             salary = Pattern.SALARY_4W if rng.random() < 0.5 else Pattern.SALARY_MONTHLY
             self.patterns.add(Pattern.BIJSTAND)
             streams.append(
@@ -221,7 +226,7 @@ class _Generator:
                     employer,
                     rng.randrange(450_00, 850_00),
                     ref="parttime",
-                    first_pay=self.first + dt.timedelta(days=rng.randrange(28)),
+                    first_pay=self._thursday(),
                 )
             )
             streams.append(Stream(kind, w_en_i, 0, couple=partner, ref=ref))
@@ -233,7 +238,7 @@ class _Generator:
             end = change if change is not None else 1200
             if kind is Pattern.SALARY_4W:
                 net = net * 12 // 13
-            first_pay = self.first + dt.timedelta(days=rng.randrange(28))
+            first_pay = self._thursday()
             streams.append(Stream(kind, payer, net, end=end, ref=ref, first_pay=first_pay))
             if change is not None:
                 self.patterns.add(Pattern.INCOME_DROP)
@@ -244,6 +249,11 @@ class _Generator:
             self.patterns.add(Pattern.WIA)
             streams.append(Stream(Pattern.WIA, cat.UWV, rng.randrange(500_00, 1100_00), ref=ref))
         return streams, change
+
+    def _thursday(self) -> dt.date:
+        """A payday of a 4-weekly series: employers pay on a fixed weekday, here Thursday."""
+        day = self.first + dt.timedelta(days=self.rng.randrange(7, 35))
+        return day + dt.timedelta(days=(3 - day.weekday()) % 7)
 
     def _costs(self, muni: cat.Municipality, rent: int, persons: int, partner: bool) -> Costs:
         rng = self.rng

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from ingest.csvbanks.details import abn_details, ing_en_details, ing_nl_details
 from ingest.csvbanks.dialect import Balance, DateStyle, Dialect
+from ingest.model import ACCOUNT_NOT_STATED
 
 _ING_NL = ("Datum", "Naam / Omschrijving", "Rekening", "Tegenrekening", "Code", "Af Bij",
            "Bedrag (EUR)", "Mutatiesoort", "Mededelingen", "Saldo na mutatie", "Tag")  # fmt: skip
@@ -143,10 +144,7 @@ KNAB = Dialect(
 
 _BUNQ = ("Date", "Interest Date", "Amount", "Account", "Counterparty", "Name", "Description")
 _BUNQ_OLD = tuple(c for c in _BUNQ if c != "Account")
-_NO_ACCOUNT = (
-    "deze bunq-export noemt de eigen rekening niet; kies bij het importeren op welke rekening "
-    "de transacties horen"
-)
+_NO_ACCOUNT = ACCOUNT_NOT_STATED
 
 
 def _bunq(name: str, columns: tuple[str, ...], delimiter: str) -> Dialect:

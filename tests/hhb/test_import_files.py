@@ -19,6 +19,8 @@ GOOD = [p for p in FILES if ".bad." not in p.name]
 BAD = [p for p in FILES if ".bad." in p.name]
 
 Run = Callable[..., Result]
+OWN = "NL91ABNA0417164300"
+NAMELESS = [p for p in GOOD if '"account": ""' in p.with_name(p.name + EXPECTED_SUFFIX).read_text()]
 
 
 @pytest.fixture
@@ -55,7 +57,8 @@ def test_good_file_imports_once(hhb: Run, path: Path) -> None:
     statements = gold["statements"]
     assert isinstance(statements, list)
     n = sum(len(s["transactions"]) for s in statements)
-    first = hhb("import", "--household", "H1", "--json", str(path))
+    extra = ["--account", OWN] if any(not s["account"] for s in statements) else []
+    first = hhb("import", "--household", "H1", "--json", *extra, str(path))
     assert first.exit_code == 0, first.output
     summary = json.loads(first.stdout)["imported"][0]
     assert summary["format"] == gold["format"] and summary["bank"] == gold["bank"]
@@ -66,7 +69,7 @@ def test_good_file_imports_once(hhb: Run, path: Path) -> None:
     amounts = sorted(t["amount_cents"] for s in statements for t in s["transactions"])
     assert sorted(int(str(r["amount_cents"])) for r in rows) == amounts
 
-    again = json.loads(hhb("import", "--household", "H1", "--json", str(path)).stdout)
+    again = json.loads(hhb("import", "--household", "H1", "--json", *extra, str(path)).stdout)
     assert again["imported"][0]["added"] == 0
     assert again["imported"][0]["duplicates_skipped"] == n
     assert again["imported"][0]["seen_before"] is True
@@ -94,3 +97,17 @@ def test_all_or_nothing_set_rolls_back_every_file(hhb: Run) -> None:
     result = hhb("import", "--household", "H1", str(GOOD[0]), str(BAD[0]))
     assert result.exit_code == 1
     assert len(stored(hhb)) > 0
+
+
+@pytest.mark.parametrize("path", NAMELESS, ids=[p.name for p in NAMELESS])
+def test_file_without_own_account_needs_account_option(hhb: Run, path: Path) -> None:
+    refused = hhb("import", "--household", "H1", str(path))
+    assert refused.exit_code == 1 and "--account IBAN" in refused.stderr
+    wrong = hhb("import", "--household", "H1", "--account", "NL00BANK123", str(path))
+    assert wrong.exit_code == 1 and "geen geldig IBAN" in wrong.stderr
+    assert stored(hhb) == []
+    done = json.loads(
+        hhb("import", "--household", "H1", "--json", "--account", OWN, str(path)).stdout
+    )
+    assert done["imported"][0]["accounts"] == [OWN]
+    assert done["imported"][0]["warnings"] == []
