@@ -86,11 +86,10 @@ def statement(n: int, account: str, bank: str, seed: int = 7) -> Statement:
 
 
 def writers() -> dict[str, Callable[[int], bytes]]:
+    from ingest.camt.writer import write_camt053
     from ingest.csvbanks.writer import write_csv
     from ingest.mt940.writer import write_mt940
     from ingest.ofx.writer import write_ofx
-
-    from ingest.camt.writer import write_camt053
 
     def acct(bank: str) -> str:
         return iban_from_nl_bban("123456789", bank)
