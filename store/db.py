@@ -27,7 +27,8 @@ def make_engine(url: str) -> Engine:
 
     SQLite gets foreign keys switched on (off by default), WAL journaling and
     ``synchronous=NORMAL``, which keeps an import durable at commit while making bulk inserts
-    several times faster than the default.
+    several times faster than the default, and a 64 MB page cache (allocated only as used) so
+    the indexes of a large import are not re-read from disk.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -41,6 +42,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA cache_size=-65536")  # 64 MB: big imports stay in memory
             cursor.close()
 
         return engine
