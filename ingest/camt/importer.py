@@ -13,21 +13,11 @@ import zipfile
 from collections.abc import Callable
 from typing import TypeVar
 
+from ingest.banks import BANK_NAMES as BANKS
 from ingest.camt.reader import CamtDocument, read_camt053
 from ingest.errors import IngestError
 from ingest.model import ExtractResult, Problem, SourceFormat
 
-BANKS = {
-    "INGB": "ING",
-    "RABO": "Rabobank",
-    "ABNA": "ABN AMRO",
-    "SNSB": "SNS",
-    "ASNB": "ASN",
-    "RBRB": "RegioBank",
-    "TRIO": "Triodos",
-    "KNAB": "Knab",
-    "BUNQ": "bunq",
-}
 _SIGNATURES = (b"urn:iso:std:iso:20022:tech:xsd:", b"BkToCstmrStmt")
 _MAX_MEMBERS = 2000
 _MAX_UNPACKED = 1 << 30  # 1 GiB: a zip bomb is refused before it is unpacked

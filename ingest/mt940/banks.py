@@ -11,23 +11,15 @@ from __future__ import annotations
 
 import re
 
+from ingest.banks import BANK_NAMES
 from ingest.model import ExtractResult, Problem, SourceFormat
 from ingest.mt940.details import SPLITTERS
 from ingest.mt940.reader import decode_text, read_mt940
 from ingest.text import decode
 
 UNKNOWN = "onbekend"
-BANK_CODES = {
-    "INGB": "ING",
-    "RABO": "Rabobank",
-    "ABNA": "ABN AMRO",
-    "SNSB": "SNS",
-    "ASNB": "ASN",
-    "RBRB": "RegioBank",
-    "TRIO": "Triodos",
-    "KNAB": "Knab",
-}
-CODE_OF = {bank: code for code, bank in BANK_CODES.items()}
+BANK_CODES = {code: name for code, name in BANK_NAMES.items() if name != "bunq"}  # no MT940 at bunq
+CODE_OF = {name: code for code, name in BANK_CODES.items()}
 VOLKSBANK = frozenset({"SNS", "ASN", "RegioBank"})
 
 _HEAD = 16384

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.camt.importer import BANKS
+from ingest.banks import BANK_NAMES as BANKS
 from ingest.errors import IngestError
 from ingest.model import ExtractResult, SourceFormat
 from ingest.ofx.predecode import looks_like_ofx, predecode
