@@ -255,3 +255,27 @@ class User(Base):
         DateTime(timezone=True), default=utcnow
     )
     disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ClassificationRule(Base):
+    """A coach's correction of a classification, kept as a rule for later imports too.
+
+    ``match`` is ``iban``, ``naam`` (the normalised counterparty name) or ``transactie`` (one
+    ``tx_key``). A rule is never deleted: withdrawing it sets ``withdrawn_at``/``withdrawn_by``,
+    so what was decided when, and by whom, stays visible.
+    """
+
+    __tablename__ = "classification_rules"
+    __table_args__ = (Index("ix_classification_rules_household", "household_id", "match"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    match: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(255))
+    rubriek: Mapped[str] = mapped_column(String(32))
+    ketenpartner: Mapped[str | None] = mapped_column(String(255))
+    source_tx_key: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(128))
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by: Mapped[str | None] = mapped_column(String(128))
