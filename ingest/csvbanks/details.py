@@ -19,6 +19,11 @@ from ingest.csvbanks.dialect import DateStyle, Details, clean, parse_date_text
 # Fields whose value is one token: what follows it belongs to the description again
 # (ING: "Incassant ID: NL12ZZZ123 Doorlopende incasso").
 _TOKEN_FIELDS = frozenset({"iban", "value_date", "mandate_id", "creditor_id", "drop"})
+TOKEN_FIELDS = _TOKEN_FIELDS
+
+KEYED: dict[Callable[[str], Details], Mapping[str, str]] = {}
+"""The key table behind each :func:`keyed_parser`, so :mod:`ingest.csvbanks.keyed_columns` can
+split a whole column with the same rules."""
 
 
 @lru_cache(maxsize=4096)
@@ -71,6 +76,7 @@ def keyed_parser(keys: Mapping[str, str]) -> Callable[[str], Details]:
             found.get("creditor_id") or None,
         )
 
+    KEYED[parse] = dict(keys)
     return parse
 
 

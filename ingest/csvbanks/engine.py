@@ -13,8 +13,10 @@ import io
 import itertools
 from collections.abc import Sequence
 
+from ingest.csvbanks.columnar import convert, supports
 from ingest.csvbanks.dialect import Dialect, format_cents
-from ingest.csvbanks.rows import EXCEL_HINT, compile_row
+from ingest.csvbanks.rows import EXCEL_HINT, RowParser, compile_row
+from ingest.csvbanks.table import read_table
 from ingest.errors import IngestError
 from ingest.model import ExtractResult, Problem, RawTransaction, SourceFormat, Statement
 from ingest.text import decode
@@ -56,6 +58,7 @@ class CsvImporter:
         self.dialect = dialect
         self.name = f"csv-{dialect.name}"
         self.bank = dialect.bank
+        self._columnar = supports(dialect)
 
     def __repr__(self) -> str:
         return f"CsvImporter({self.dialect.name})"
@@ -85,6 +88,26 @@ class CsvImporter:
         text = self._decode(data, filename)
         problems: list[Problem] = []
         parse = compile_row(d, filename, problems)
+        txs = None
+        if self._columnar:
+            table = read_table(text, d)
+            if table is not None:
+                txs = convert(d, table, parse)
+        if txs is None:
+            problems.clear()
+            txs = self._rows(text, filename, parse)
+        statements = tuple(self._statement(group, filename, problems) for group in _by_account(txs))
+        if d.problems_note and statements:
+            problems.insert(0, Problem(filename, 1, d.problems_note))
+        return ExtractResult(SourceFormat.CSV, d.bank, d.name, statements, tuple(problems))
+
+    def _rows(self, text: str, filename: str, parse: RowParser) -> list[RawTransaction]:
+        """The row engine: ``csv.reader`` and the compiled row parser, strict line by line.
+
+        It reads every file the columnar path declines and gives the exact message for the
+        first wrong line.
+        """
+        d = self.dialect
         reader = csv.reader(
             io.StringIO(text, newline=""), delimiter=d.delimiter, quotechar=d.quotechar
         )
@@ -130,10 +153,7 @@ class CsvImporter:
             ) from None
         if want_header or want_preamble:
             raise self._not_this_bank(filename, 1)
-        statements = tuple(self._statement(group, filename, problems) for group in _by_account(txs))
-        if d.problems_note and statements:
-            problems.insert(0, Problem(filename, 1, d.problems_note))
-        return ExtractResult(SourceFormat.CSV, d.bank, d.name, statements, tuple(problems))
+        return txs
 
     def _not_this_bank(self, filename: str, line: int) -> IngestError:
         d = self.dialect

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.csvbanks import BY_DIALECT
-from ingest.csvbanks.details import abn_details, ing_nl_details
-from ingest.csvbanks.dialect import DateStyle, format_cents, parse_cents, parse_date_text
+from ingest.csvbanks.columnar import convert, supports
+from ingest.csvbanks.details import ING_NL_KEYS, abn_details, ing_nl_details
+from ingest.csvbanks.dialect import DateStyle, clean, format_cents, parse_cents, parse_date_text
+from ingest.csvbanks.keyed_columns import keyed_columns
+from ingest.csvbanks.rows import compile_row
+from ingest.csvbanks.table import WS, clean_series, read_table
 from ingest.csvbanks.writer import write_csv
 from ingest.errors import IngestError
-from ingest.model import ExtractResult
+from ingest.model import ExtractResult, RawTransaction, Statement
 from tests.ingest.strategies import statements
+from tests.ingest.test_csv_roundtrip import for_dialect
 
 ING_HEADER = (
     '"Datum";"Naam / Omschrijving";"Rekening";"Tegenrekening";"Code";"Af Bij";"Bedrag (EUR)";'
@@ -175,3 +181,102 @@ def test_damaged_files_raise_only_ingest_errors(data: st.DataObject) -> None:
         importer.extract(bytes(raw), "kapot.csv")
     except IngestError as exc:
         assert exc.file == "kapot.csv" and exc.line >= 1
+
+
+# The columnar fast path (ingest.csvbanks.table / columnar / keyed_columns) must give exactly
+# what the row engine gives, and hand every unusual file to it.
+
+KEY_ATOMS = ["Naam: ", "Omschrijving: ", "IBAN: ", "Kenmerk: ", "Machtiging ID: ",
+             "Incassant ID: ", "Valutadatum: ", " ", "  ", "\t", "\x1c", "\xa0", "x", "é", "ß",
+             "NL12ingb", "01-02-2024", ":", "NOTPROVIDED", "a b"]  # fmt: skip
+
+
+def test_whitespace_set_is_complete() -> None:
+    assert "".join(c for c in map(chr, range(0x110000)) if c.isspace()) == WS
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(KEY_ATOMS), max_size=12).map("".join), min_size=1,
+                max_size=30))  # fmt: skip
+def test_keyed_columns_match_the_row_splitter(texts: list[str]) -> None:
+    frame = keyed_columns(pl.Series(texts, dtype=pl.String), ING_NL_KEYS, "")
+    for text, row in zip(texts, frame.rows(named=True), strict=True):
+        if row["slow"]:
+            continue
+        want = ing_nl_details(text)
+        token = row["value_date"]
+        assert (row["description"], row["name"], row["iban"], row["end_to_end_id"],
+                row["mandate_id"], row["creditor_id"]) == (
+            want.description, want.name, want.iban, want.end_to_end_id, want.mandate_id,
+            want.creditor_id)  # fmt: skip
+        assert (parse_date_text(token, DateStyle.DMY) if token else None) == want.value_date
+
+
+def test_usual_ing_text_is_not_slow() -> None:
+    text = (
+        "Naam: Eneco Omschrijving: Termijn IBAN: NL86INGB0002445588 Kenmerk: K 1 Machtiging "
+        "ID: M1 Incassant ID: NL29ZZZ240489130000 Doorlopende incasso Valutadatum: 03-01-2024"
+    )
+    assert keyed_columns(pl.Series([text]), ING_NL_KEYS, "")["slow"].to_list() == [False]
+
+
+@given(st.lists(st.text(st.sampled_from(["a", " ", "\t", "\x1f", "\u3000", "é"])), max_size=20))
+def test_clean_series_is_clean(texts: list[str]) -> None:
+    assert clean_series(pl.Series(texts, dtype=pl.String)).to_list() == [clean(t) for t in texts]
+
+
+def _both(dialect: str, data: bytes) -> tuple[list[RawTransaction] | None, list[RawTransaction]]:
+    importer = BY_DIALECT[dialect]
+    d = importer.dialect
+    text = importer._decode(data, "x.csv")
+    table = read_table(text, d)
+    fast = None if table is None else convert(d, table, compile_row(d, "x.csv", []))
+    return fast, importer._rows(text, "x.csv", compile_row(d, "x.csv", []))
+
+
+@pytest.mark.parametrize("dialect", [name for name, imp in BY_DIALECT.items()
+                                     if supports(imp.dialect)])  # fmt: skip
+@settings(max_examples=25, deadline=None)
+@given(statement=statements(max_transactions=8))
+def test_columnar_path_equals_row_engine(dialect: str, statement: Statement) -> None:
+    fast, rows = _both(dialect, write_csv([for_dialect(statement, dialect)], dialect))
+    assert fast is not None and fast == rows
+
+
+def test_ing_and_rabobank_take_the_columnar_path() -> None:
+    for dialect in ("ing-nl", "ing-en", "ing-old", "ing-savings", "rabobank"):
+        assert supports(BY_DIALECT[dialect].dialect)
+    fast, rows = _both("ing-nl", (ING_HEADER + ing_row("20240102", "Af", "1,00", "1,00")).encode())
+    assert fast == rows and len(rows) == 1
+
+
+def test_blank_lines_keep_their_line_numbers() -> None:
+    data = (ING_HEADER + "\r\n" + ing_row("20240103", "Af", "1,00", "1,00") + "  \r\n"
+            + ing_row("20240102", "Bij", "2,00", "2,00")).encode()  # fmt: skip
+    fast, rows = _both("ing-nl", data)
+    assert fast == rows and [t.line for t in rows] == [3, 5]
+
+
+def test_a_line_break_inside_a_field_goes_to_the_row_engine() -> None:
+    row = ing_row("20240102", "Af", "1,00", "1,00", "twee\r\nregels")
+    data = (ING_HEADER + row + ing_row("20240101", "Bij", "2,00", "2,00")).encode()
+    fast, rows = _both("ing-nl", data)
+    assert fast is None and [t.line for t in rows] == [2, 4]
+    result = ing(row, ing_row("20240101", "Bij", "2,00", "2,00"))
+    assert result.transaction_count == 2
+
+
+def test_odd_quoting_and_ragged_rows_keep_the_row_engine_message() -> None:
+    odd = ing_row("20240102", "Af", "1,00", "1,00").replace('"Test"', '"Te"st')
+    fast, rows = _both("ing-nl", (ING_HEADER + odd).encode())
+    assert fast is None and rows[0].counterparty_name == "Test"
+    ragged = ing_row("20240102", "Af", "1,00", "1,00").replace(';""\r\n', "\r\n")
+    with pytest.raises(IngestError) as exc:
+        ing(ing_row("20240103", "Af", "1,00", "1,00"), ragged)
+    assert exc.value.line == 3 and "deze regel heeft 10 kolommen" in exc.value.message
+
+
+def test_excel_amount_is_reported_at_its_line_after_the_columnar_check() -> None:
+    with pytest.raises(IngestError) as exc:
+        ing(ing_row("20240103", "Af", "1,00", "1,00"), ing_row("20240102", "Af", "1.5", "1,00"))
+    assert exc.value.line == 3 and "maar ING schrijft bedragen met een komma" in exc.value.message
