@@ -7,6 +7,7 @@ The one exception to "random" is the participant from the Huishoudboekje present
 (``seeds/002_*``), reproduced to the cent as household ``DEMO-SEED`` so that the month overview
 has a golden test.
 
-Entry points: :func:`hhb.demo.world.generate_household`, :func:`hhb.demo.files.write_world` and
-the ``hhb demo`` command in :mod:`hhb.demo.cli`.
+Entry points: :func:`hhb.demo.world.generate_household`, :func:`hhb.demo.files.write_world`
+(bank files), :func:`hhb.demo.bulk.write_bulk` (the tables an import would store, for benchmarks
+at 100 000 households) and the ``hhb demo`` command in :mod:`hhb.demo.cli`.
 """

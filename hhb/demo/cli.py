@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 from sqlalchemy.engine import make_url
 
+from hhb.demo.bulk import write_bulk
 from hhb.demo.catalog import MONTHS_NL
 from hhb.demo.dates import add_months, parse_month
 from hhb.demo.files import write_world
@@ -191,13 +192,29 @@ def demo(ctx: click.Context, households: int, months: int, seed: int) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--start", default=f"{DEFAULT_START:%Y-%m}", show_default=True, help="jjjj-mm")
 @click.option("--workers", type=click.IntRange(1), help="processen (standaard: alle kernen)")
+@click.option("--parquet", is_flag=True,
+              help="schrijf geen bankbestanden maar de transactietabel zoals de import die "
+                   "opslaat (Parquet), voor benchmarks met veel huishoudens")  # fmt: skip
 def generate(households: int, months: int, seed: int, out: Path, start: str,
-             workers: int | None) -> None:  # fmt: skip
-    """Schrijf bankbestanden, profielen en uitkeringsgegevens van verzonnen huishoudens."""
+             workers: int | None, parquet: bool) -> None:  # fmt: skip
+    """Schrijf bankbestanden, profielen en uitkeringsgegevens van verzonnen huishoudens.
+
+    Met --parquet komen er in plaats van bankbestanden tabellen: OUT/transactions/*.parquet,
+    OUT/benefits/, OUT/profiles.jsonl en OUT/ledger.csv (zie hhb.demo.bulk).
+    """
     try:
         first = parse_month(start)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--start") from None
+    if parquet:
+        bulk = write_bulk(out, households=households, months=months, seed=seed, first=first,
+                          workers=workers)  # fmt: skip
+        rate = round(bulk.transactions / bulk.seconds) if bulk.seconds else 0
+        click.echo(f"{bulk.households} huishoudens, {bulk.transactions} transacties in "
+                   f"{bulk.parts} Parquet-delen geschreven naar {out / 'transactions'} "
+                   f"({bulk.seconds:.1f} s, {rate} transacties/s)")  # fmt: skip
+        click.echo(f"Controle per rekening en maand: {out / 'ledger.csv'}")
+        return
     summary = write_world(out, households=households, months=months, seed=seed, first=first,
                           workers=workers)  # fmt: skip
     rate = round(summary.transactions / summary.seconds) if summary.seconds else 0

@@ -8,7 +8,7 @@ or importer that loses, doubles or flips a transaction shows up as a difference 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from hhb.demo.dates import add_months, month_end
@@ -58,14 +58,18 @@ def monthly_statements(household: Household, account: DemoAccount) -> list[State
 
 def ledger_rows(household: Household) -> Iterator[LedgerRow]:
     for account in household.accounts:
-        for st in monthly_statements(household, account):
-            assert st.opening_balance_cents is not None and st.closing_balance_cents is not None
-            assert st.opening_date is not None
-            amounts = [t.amount_cents for t in st.transactions]
-            yield LedgerRow(household.code, account.iban, f"{st.opening_date:%Y-%m}",
-                            st.opening_balance_cents, st.closing_balance_cents,
-                            sum(a for a in amounts if a > 0), sum(a for a in amounts if a < 0),
-                            len(amounts))  # fmt: skip
+        yield from statement_ledger(household.code, monthly_statements(household, account))
+
+
+def statement_ledger(code: str, statements: Iterable[Statement]) -> Iterator[LedgerRow]:
+    """The ledger rows of one account's monthly statements (for callers that already have them)."""
+    for st in statements:
+        assert st.opening_balance_cents is not None and st.closing_balance_cents is not None
+        assert st.opening_date is not None
+        amounts = [t.amount_cents for t in st.transactions]
+        yield LedgerRow(code, st.account, f"{st.opening_date:%Y-%m}", st.opening_balance_cents,
+                        st.closing_balance_cents, sum(a for a in amounts if a > 0),
+                        sum(a for a in amounts if a < 0), len(amounts))  # fmt: skip
 
 
 def file_groups(account: DemoAccount, statements: list[Statement]) -> Iterator[list[Statement]]:
