@@ -11,10 +11,17 @@ grocery card payments without IBAN and one-off web-shop payments), in the order 
 returns it (household, booking date), writes it to a Parquet file, and runs detection in a fresh
 process so that the peak memory is that of loading the table plus detecting.
 
+Household, account and counterparty columns are ``Categorical`` by default, as the product hands
+them over (a string per row would cost ~4 GB of the 4 GB budget at 100 000 households before any
+work); ``--strings`` loads them as plain strings to measure that path too.
+
 Prints, one per line: ``recurring_rows``, ``recurring_series``, ``recurring_seconds_<N>``,
-``recurring_rows_per_s`` and ``recurring_peak_memory`` (resident set of the detecting process),
-and ``recurring_input_memory`` (after loading, before detecting) for comparison.
-Usage: ``python benchmarks/recurring.py [--quick] [--households N] [--shuffled]``.
+``recurring_rows_per_s``, ``recurring_cpu_seconds`` (all threads; steadier than the wall time
+on a shared machine), ``recurring_input_memory`` (resident after loading),
+``recurring_peak_memory`` (peak resident set while detecting, input included; the Parquet
+reader's own transient peak is reported apart as ``recurring_load_peak_memory``) and
+``recurring_detect_memory`` (the difference: what detection adds on top of its input).
+Usage: ``python benchmarks/recurring.py [--quick] [--households N] [--shuffled] [--strings]``.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 START = dt.date(2023, 1, 1)
 MONTHS = 24
 EPOCH = dt.date(1970, 1, 1)
+CATEGORICAL = ("household", "account", "counterparty_iban", "counterparty_name")
 
 COUNTERPARTIES: list[tuple[str, str | None]] = [
     ("Woonstichting Portaal", "NL91ABNA0417164300"),
@@ -252,21 +260,43 @@ def synthetic_transactions(households: int, seed: int = 11) -> pl.DataFrame:
     return Builder(households, seed).build()
 
 
+def _memory_mb(field: str) -> float:
+    """``VmRSS`` (resident now) or ``VmHWM`` (peak) of this process, from ``/proc``."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reset_peak() -> bool:
+    """Start ``VmHWM`` afresh, so the peak is detection's and not the Parquet reader's."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
 def _child(path: str) -> None:
     from budget.recurring import detect_recurring
 
     frame = pl.read_parquet(path)
-    loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    start = time.perf_counter()
+    load_peak = _memory_mb("VmHWM")
+    loaded = _memory_mb("VmRSS")
+    _reset_peak()
+    start, cpu = time.perf_counter(), time.process_time()
     series = detect_recurring(frame)
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    peak = _memory_mb("VmHWM")
     print(f"recurring_rows: {frame.height} rows")
     print(f"recurring_series: {series.height} series")
     print(f"recurring_seconds_{frame['household'].n_unique()}: {seconds:.2f} s")
     print(f"recurring_rows_per_s: {frame.height / seconds:.0f} rows/s")
+    print(f"recurring_cpu_seconds: {cpu:.2f} s")
+    print(f"recurring_load_peak_memory: {load_peak:.0f} MB")
     print(f"recurring_input_memory: {loaded:.0f} MB")
     print(f"recurring_peak_memory: {peak:.0f} MB")
+    print(f"recurring_detect_memory: {peak - loaded:.0f} MB")
 
 
 def main() -> None:
@@ -274,6 +304,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1 000 households")
     parser.add_argument("--households", type=int, default=None)
     parser.add_argument("--shuffled", action="store_true", help="rows in random order")
+    parser.add_argument("--strings", action="store_true", help="plain String key columns")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -283,6 +314,8 @@ def main() -> None:
     frame = synthetic_transactions(households)
     if args.shuffled:
         frame = frame.sample(fraction=1.0, shuffle=True, seed=3)
+    if not args.strings:
+        frame = frame.with_columns(pl.col(CATEGORICAL).cast(pl.Categorical))
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "transactions.parquet")
         frame.write_parquet(path)

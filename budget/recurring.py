@@ -35,6 +35,8 @@ fourth month, and the one-off UWV payments of month 3 never form a series.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -42,8 +44,8 @@ import numpy as np
 import polars as pl
 
 from budget import recurring_core as core
+from budget import recurring_keys as keys
 from budget.periods import DUTCH_NAME, PERIODICITIES, Periodicity, monthly_equivalent_expr
-from ingest.amounts import format_euro
 
 __all__ = [
     "RECURRING_SCHEMA",
@@ -55,6 +57,12 @@ __all__ = [
     "detect_recurring",
     "series_for_household",
 ]
+
+
+THREADS = int(os.environ.get("HHB_RECURRING_THREADS", "2"))
+"""Chunks detected at the same time. numpy and polars release the GIL in their loops, so two
+threads keep both cores of the target machine busy where numpy alone would use one; each
+thread holds one chunk's arrays (~100 MB). ``HHB_RECURRING_THREADS=1`` runs chunks one by one."""
 
 
 class Direction(StrEnum):
@@ -148,38 +156,72 @@ class RecurringSeries:
 
 
 def detect_recurring(
-    transactions: pl.DataFrame | pl.LazyFrame, *, as_of: dt.date | None = None
+    transactions: pl.DataFrame | pl.LazyFrame,
+    *,
+    as_of: dt.date | None = None,
+    chunk_rows: int = keys.CHUNK_ROWS,
 ) -> pl.DataFrame:
     """All recurring series in a canonical transaction table (:data:`RECURRING_SCHEMA`).
 
+    Reads the columns in ``INPUT_COLUMNS``: ``booking_date`` (Date), ``amount_cents`` (integer),
+    ``tx_key`` (String) and ``household``, ``account``, ``counterparty_iban`` and
+    ``counterparty_name`` as ``String`` or ``Categorical``. Categoricals are what a large run
+    should hand over: 4 bytes a row instead of a string each, and keys are hashed and normalised
+    once per distinct value. The output has plain strings either way.
+
     ``as_of`` is the date up to which the statements are complete; by default the last booking
-    date of each account. Rows come grouped per series key, in no meaningful order.
+    date of each account. Rows come grouped per series key, in no meaningful order. The work is
+    done per chunk of about ``chunk_rows`` rows of whole households (see
+    :mod:`budget.recurring_keys`); the chunk size changes memory and speed, never the result.
     """
     if isinstance(transactions, pl.LazyFrame):
         transactions = transactions.select(INPUT_COLUMNS).collect()
     tx = transactions.select(INPUT_COLUMNS)
-    rows = core.Rows.from_frame(tx)
+    until = keys.last_booking_days(tx) if as_of is None else (as_of - dt.date(1970, 1, 1)).days
+    hashes = keys.KeyHashes.for_frame(tx)
+
+    def one(rows: slice | keys.Index) -> pl.DataFrame:
+        chunk = tx[rows] if isinstance(rows, slice) else tx.select(pl.all().gather(rows))
+        return _detect_chunk(chunk, hashes, until)
+
+    chunks = keys.household_chunks(tx["household"], chunk_rows)
+    with ThreadPoolExecutor(max_workers=min(THREADS, len(chunks))) as pool:
+        parts = [found for found in pool.map(one, chunks) if found.height]
+    if not parts:
+        return pl.DataFrame(schema=RECURRING_SCHEMA)
+    return pl.concat(parts, rechunk=False)
+
+
+def _detect_chunk(
+    tx: pl.DataFrame, hashes: keys.KeyHashes, until: int | pl.DataFrame
+) -> pl.DataFrame:
+    """Detection on whole households; ``until`` is the ``as_of`` day for all accounts, or per
+    account (:func:`budget.recurring_keys.last_booking_days`)."""
+    rows = keys.Rows.from_frame(tx, hashes)
     seg, members, levels = core.detect(rows)
+    del rows
     if seg.height == 0:
         return pl.DataFrame(schema=RECURRING_SCHEMA)
-    if as_of is None:
-        last_day = (
-            pl.DataFrame({"account": rows.account, "as_of": rows.day})
-            .group_by("account")
-            .agg(pl.col("as_of").max())
-        )
-        seg = seg.join(last_day, on="account", how="left", maintain_order="left")
-    else:
-        seg = seg.with_columns(as_of=pl.lit((as_of - dt.date(1970, 1, 1)).days, pl.Int64))
     last_ri = seg["last_ri"]
+    account = tx["account"].gather(last_ri).cast(pl.String)
     seg = seg.with_columns(
-        tx["household"].gather(last_ri).alias("household"),
-        tx["account"].gather(last_ri).alias("account"),
-        core.counterparty_key(
+        tx["household"].gather(last_ri).cast(pl.String).alias("household"),
+        account.alias("account"),
+        keys.counterparty_key(
             tx["counterparty_iban"].gather(last_ri), tx["counterparty_name"].gather(last_ri)
         ).alias("counterparty_key"),
-        tx["counterparty_name"].gather(last_ri).fill_null("").alias("counterparty_name"),
+        tx["counterparty_name"]
+        .gather(last_ri)
+        .cast(pl.String)
+        .fill_null("")
+        .alias("counterparty_name"),
     )
+    if isinstance(until, int):
+        seg = seg.with_columns(as_of=pl.lit(until, pl.Int64))
+    else:
+        seg = seg.with_columns(acct=account.fill_null("")).join(
+            until, on="acct", how="left", maintain_order="left"
+        )
     seg = _schedule(seg)
     seg = _with_levels(seg, levels)
     seg = seg.with_columns(_tx_keys(members, tx["tx_key"], seg.height))
@@ -256,32 +298,53 @@ def _with_levels(seg: pl.DataFrame, levels: pl.DataFrame) -> pl.DataFrame:
 
 
 def _tx_keys(members: pl.DataFrame, tx_key: pl.Series, height: int) -> list[pl.Series]:
-    """``tx_keys`` and ``extra_tx_keys`` per series, in date order (empty lists kept)."""
-    keyed = members.with_columns(key=tx_key.gather(members["ri"]))
-    lists = keyed.group_by("sid", maintain_order=True).agg(
-        pl.col("key").alias("tx_keys"), pl.col("key").filter(pl.col("extra")).alias("extra_tx_keys")
+    """``tx_keys`` and ``extra_tx_keys`` per series, in date order (empty lists kept).
+
+    The chunk's key column is made contiguous first: a gather from a column of several chunks
+    (as read from Parquet) is several times slower than the copy. Every series has at least two
+    members, so ``tx_keys`` comes straight from the sorted members; only the few extras need a
+    join to get their empty lists.
+    """
+    keyed = members.with_columns(key=tx_key.rechunk().gather(members["ri"]))
+    lists = keyed.group_by("sid", maintain_order=True).agg(pl.col("key").alias("tx_keys"))
+    if lists.height != height:  # pragma: no cover - every series has members
+        raise AssertionError("a series without transactions")
+    extras = (
+        keyed.filter(pl.col("extra"))
+        .group_by("sid", maintain_order=True)
+        .agg(pl.col("key").alias("extra_tx_keys"))
     )
-    full = pl.DataFrame({"sid": np.arange(height)}).join(
-        lists, on="sid", how="left", maintain_order="left"
-    )
-    return [full["tx_keys"], full["extra_tx_keys"]]
+    full = lists.select("sid").join(extras, on="sid", how="left", maintain_order="left")
+    empty = pl.lit([], pl.List(pl.String))
+    return [lists["tx_keys"], full.select(pl.col("extra_tx_keys").fill_null(empty)).to_series()]
 
 
-def _euro(amount: pl.Expr, values: pl.Series) -> pl.Expr:
-    """``format_euro`` of the absolute amount, computed once per distinct amount."""
-    distinct = values.abs().unique().to_list()
-    return amount.abs().replace_strict(
-        distinct, [format_euro(int(v)) for v in distinct], return_dtype=pl.String
-    )
+def euro_expr(cents: pl.Expr) -> pl.Expr:
+    """Vectorised ``format_euro(abs(cents))``: ``€ 1.234,56``, with dots between thousands.
+
+    Built from the digit groups in integer arithmetic (no float, no Python per value); a test
+    compares it with :func:`ingest.amounts.format_euro` on random amounts.
+    """
+    whole = cents.cast(pl.Int64).abs() // 100
+    pieces = [pl.lit("€ ")]
+    for group in range(5, -1, -1):  # an Int64 of cents stays below 1000**6 euros
+        digits = (whole // 1000**group % 1000).cast(pl.String)
+        leading = (
+            pl.when(whole >= 1000**group).then(digits).otherwise(pl.lit("")) if group else digits
+        )
+        pieces.append(
+            pl.when(whole >= 1000 ** (group + 1))
+            .then(pl.concat_str(pl.lit("."), digits.str.zfill(3)))
+            .otherwise(leading)
+        )
+    pieces += [pl.lit(","), (cents.cast(pl.Int64).abs() % 100).cast(pl.String).str.zfill(2)]
+    return pl.concat_str(pieces)
 
 
 def _explanations(seg: pl.DataFrame) -> pl.Series:
     """The plain-Dutch sentence per series, e.g. ``maandelijks sinds 01-01-2024, 6 keer, ...``."""
     fmt = "%d-%m-%Y"
     levels = seg.select("sid", "levels").explode("levels").unnest("levels")
-    amounts = pl.concat(
-        [seg["last_amount"], seg["median_amount"], levels["amount_cents"].drop_nulls()]
-    )
     level_text = (
         levels.with_columns(
             previous=pl.col("amount_cents").shift(1),
@@ -293,9 +356,9 @@ def _explanations(seg: pl.DataFrame) -> pl.Series:
                 pl.lit("; nieuw bedrag vanaf "),
                 pl.col("start").dt.strftime(fmt),
                 pl.lit(": "),
-                _euro(pl.col("amount_cents"), amounts),
+                euro_expr(pl.col("amount_cents")),
                 pl.lit(" (was "),
-                _euro(pl.col("previous"), amounts),
+                euro_expr(pl.col("previous")),
                 pl.lit(")"),
             )
         )
@@ -331,12 +394,12 @@ def _explanations(seg: pl.DataFrame) -> pl.Series:
         pl.lit(", "),
         pl.col("occurrences").cast(pl.String),
         pl.lit(" keer, laatste bedrag "),
-        _euro(pl.col("last_amount"), amounts),
+        euro_expr(pl.col("last_amount")),
         pl.col("text").fill_null(""),
         pl.when(pl.col("varies"))
         .then(
             pl.concat_str(
-                pl.lit("; bedrag wisselt, meestal rond "), _euro(pl.col("median_amount"), amounts)
+                pl.lit("; bedrag wisselt, meestal rond "), euro_expr(pl.col("median_amount"))
             )
         )
         .otherwise(pl.lit("")),

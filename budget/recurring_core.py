@@ -1,12 +1,15 @@
 """The vectorised engine behind :mod:`budget.recurring`: numbers in, numbers out.
 
 Everything here works on whole columns (numpy arrays and polars series), because the product
-benchmark runs 20 million transactions through it in seconds; a Python loop per transaction or per
-series would take minutes. Two sorts carry the whole method; everything else is cumulative sums,
-forward fills and per-group reductions over contiguous groups:
+benchmark runs 25 million transactions through it in seconds; a Python loop per transaction or per
+series would take minutes. It is called once per chunk of whole households (about a million rows,
+see :mod:`budget.recurring_keys`), so its arrays stay small and cache-friendly whatever the input
+size. Two sorts carry the whole method; everything else is cumulative sums, forward fills and
+per-group reductions over contiguous groups:
 
-1. **Keys.** Household, account, counterparty (IBAN, else the normalised name) and direction are
-   hashed into one 64-bit ``gkey``; names and IBANs are normalised once per distinct value.
+1. **Keys** (:class:`budget.recurring_keys.Rows`). Household, account, counterparty (IBAN, else
+   the normalised name) and direction are hashed into one 64-bit ``gkey``; names and IBANs are
+   normalised once per distinct value.
 2. **Amount clusters** (sort 1: key, absolute amount). A new cluster starts where the next amount
    is more than 25 % *and* more than €1 above the previous one. Gradual variation (a salary with
    varying hours, energy, a rent increase of a few percent) chains into one cluster; clearly
@@ -45,6 +48,7 @@ from budget.periods import (
     TOLERANCE_DAYS,
     Periodicity,
 )
+from budget.recurring_keys import Rows
 
 CLUSTER_GAP_RATIO = 0.25
 CLUSTER_GAP_MIN_CENTS = 100
@@ -101,97 +105,14 @@ def coordinate_to_day(coord: F64, calendar: B) -> I64:
     return np.where(calendar, from_month, np.round(coord).astype(np.int64))
 
 
-def _dense(values: pl.Series) -> tuple[I64, pl.Series]:
-    """Code per row (−1 for null) and the distinct values in code order."""
-    cat = values.cast(pl.Categorical)
-    distinct = cat.drop_nulls().unique()
-    phys = distinct.to_physical().to_numpy().astype(np.int64)
-    lookup = np.full(int(phys.max(initial=0)) + 1, -1, dtype=np.int64)
-    lookup[phys] = np.arange(len(phys), dtype=np.int64)
-    codes = cat.to_physical().fill_null(len(lookup)).to_numpy().astype(np.int64)
-    return np.append(lookup, -1)[codes], distinct.cast(pl.String)
-
-
-def normalise_name(names: pl.Expr) -> pl.Expr:
-    """Lower case, punctuation and spaces collapsed: ``"Vitens N.V."`` → ``"vitens n v"``."""
-    return names.str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", " ").str.strip_chars()
-
-
-def normalise_iban(ibans: pl.Expr) -> pl.Expr:
-    """Upper case without spaces; empty → null (as :func:`ingest.text.normalize_iban`)."""
-    clean = ibans.str.replace_all(r"\s+", "").str.to_uppercase()
-    return pl.when(clean.str.len_bytes() > 0).then(clean).otherwise(None)
-
-
-def _code_hash(codes: I64, distinct: pl.Series, normalise: pl.Expr) -> npt.NDArray[np.uint64]:
-    """Per row, the hash of the normalised value (computed once per distinct value)."""
-    norm = distinct.to_frame("v").select(normalise.alias("v"))["v"]
-    hashed = norm.hash(11).to_numpy().astype(np.uint64)
-    hashed = np.where(norm.is_null().to_numpy(), np.uint64(0), hashed)
-    return np.append(hashed, np.uint64(0))[codes]
-
-
-def counterparty_key(ibans: pl.Series, names: pl.Series) -> pl.Series:
-    """The readable counterparty key: the normalised IBAN, else ``naam:`` + normalised name."""
-    return (
-        pl.DataFrame({"i": ibans, "n": names})
-        .select(
-            pl.coalesce(
-                normalise_iban(pl.col("i")),
-                pl.lit("naam:") + normalise_name(pl.col("n").fill_null("")),
-            )
-        )
-        .to_series()
-    )
-
-
-@dataclass(frozen=True)
-class Rows:
-    """The input reduced to numbers: row number, key hashes, day (since 1970) and amount."""
-
-    ri: I64
-    gkey: npt.NDArray[np.uint64]
-    account: npt.NDArray[np.uint64]
-    day: I64
-    amount: I64
-
-    @classmethod
-    def from_frame(cls, tx: pl.DataFrame) -> Rows:
-        day_s = tx["booking_date"].cast(pl.Int32)
-        amount = tx["amount_cents"].fill_null(0).to_numpy().astype(np.int64)
-        keep = np.flatnonzero((amount != 0) & day_s.is_not_null().to_numpy())
-        iban_codes, iban_values = _dense(tx["counterparty_iban"])
-        name_codes, name_values = _dense(tx["counterparty_name"].fill_null(""))
-        iban = _code_hash(iban_codes, iban_values, normalise_iban(pl.col("v")))
-        name = _code_hash(name_codes, name_values, normalise_name(pl.col("v")))
-        cp: npt.NDArray[np.uint64] = np.where(iban != 0, iban, name ^ np.uint64(0x9E3779B97F4A7C15))
-        hh: npt.NDArray[np.uint64] = tx["household"].fill_null("").hash(1).to_numpy()
-        acc: npt.NDArray[np.uint64] = tx["account"].fill_null("").hash(2).to_numpy()
-        inbound = (amount > 0).astype(np.uint64)
-        with np.errstate(over="ignore"):
-            gkey: npt.NDArray[np.uint64] = (
-                hh * np.uint64(0xA24BAED4963EE407)
-                + acc * np.uint64(0x9FB21C651E98DF25)
-                + cp * np.uint64(0xC13FA9A902A6328F)
-                + inbound
-            )
-            # splitmix64 finaliser: every input bit reaches the high bits used for sorting
-            gkey ^= gkey >> np.uint64(30)
-            gkey *= np.uint64(0xBF58476D1CE4E5B9)
-            gkey ^= gkey >> np.uint64(27)
-            gkey *= np.uint64(0x94D049BB133111EB)
-            gkey ^= gkey >> np.uint64(31)
-        return cls(
-            ri=keep,
-            gkey=gkey[keep],
-            account=acc[keep],
-            day=day_s.fill_null(0).to_numpy().astype(np.int64)[keep],
-            amount=amount[keep],
-        )
-
-
 def _argsort(key: npt.NDArray[np.uint64]) -> I64:
-    return pl.Series(key).arg_sort().to_numpy().astype(np.int64)
+    """Stable sort order: equal keys (two equal payments on one day) keep the table's order, so
+    the result never depends on how the rows were chunked. Keys that fit 32 bits are sorted as
+    such, which is faster and, the sort being stable, gives the same order."""
+    narrow = len(key) and int(key.max()) < 2**32
+    series = pl.Series(key.astype(np.uint32) if narrow else key)
+    order = series.to_frame("k").select(pl.arg_sort_by("k", maintain_order=True)).to_series()
+    return order.to_numpy().astype(np.int64)
 
 
 def _starts(flags: B) -> I64:
@@ -203,17 +124,20 @@ def _clusters(rows: Rows) -> tuple[Rows, I64, I64, I64]:
     key (dense number) and the number of payments of that key (for the two-payment rule)."""
     absolute = np.abs(rows.amount)
     capped = np.minimum(absolute, 2**_AMOUNT_BITS - 1).astype(np.uint64)
-    prefix = rows.gkey >> np.uint64(_AMOUNT_BITS)
-    order = _argsort((prefix << np.uint64(_AMOUNT_BITS)) | capped)
-    sorted_prefix = prefix[order]
+    bits = np.uint64(_AMOUNT_BITS)
+    order = _argsort(((rows.gkey >> bits) << bits) | capped)
+    del capped
     g = rows.gkey[order]
+    sorted_prefix = g >> bits
     collide = (g[1:] != g[:-1]) & (sorted_prefix[1:] == sorted_prefix[:-1])
     if collide.any():  # two keys share the 38 sorted bits (rare): sort just those exactly
         pos = np.flatnonzero(np.isin(sorted_prefix, np.unique(sorted_prefix[1:][collide])))
         sub = order[pos]
-        order[pos] = sub[np.lexsort((absolute[sub], rows.gkey[sub], prefix[sub]))]
+        order[pos] = sub[np.lexsort((absolute[sub], rows.gkey[sub], rows.gkey[sub] >> bits))]
         g = rows.gkey[order]
-    a = absolute[order]
+    del sorted_prefix, collide, absolute
+    amount = rows.amount[order]
+    a = np.abs(amount)
     new_key = np.empty(len(g), dtype=bool)
     new_key[:1] = True
     new_key[1:] = g[1:] != g[:-1]
@@ -221,14 +145,13 @@ def _clusters(rows: Rows) -> tuple[Rows, I64, I64, I64]:
     brk = new_key.copy()
     gap = a[1:] - a[:-1]
     brk[1:] |= (gap > CLUSTER_GAP_RATIO * a[:-1]) & (gap > CLUSTER_GAP_MIN_CENTS)
-    alone = brk & np.append(brk[1:], True)
-    keep = order[~alone]
-    sorted_rows = Rows(
-        rows.ri[keep], rows.gkey[keep], rows.account[keep], rows.day[keep], rows.amount[keep]
-    )
-    cluster = np.cumsum(brk[~alone]) - 1
+    kept = ~(brk & np.append(brk[1:], True))  # lone payments go
+    keep = order[kept]
+    sorted_rows = Rows(rows.ri[keep], g[kept], rows.day[keep], amount[kept])
+    cluster = np.cumsum(brk[kept]) - 1
     key_rows = np.bincount(key_id)
-    return sorted_rows, cluster, key_id[~alone], key_rows[key_id[~alone]]
+    key_id = key_id[kept]
+    return sorted_rows, cluster, key_id, key_rows[key_id]
 
 
 @dataclass(frozen=True)
@@ -247,6 +170,7 @@ def _rhythm(rows: Rows, cluster: I64) -> Chains:
     dmin = np.minimum.reduceat(rows.day, starts)
     dmax = np.maximum.reduceat(rows.day, starts)
     day0 = int(rows.day.min())
+    span_days = int(rows.day.max()) - day0 + 1
     offset = rows.day - day0
     table_days = np.arange(day0, int(rows.day.max()) + 1)
     month_table = month_coordinate(table_days)
@@ -261,8 +185,7 @@ def _rhythm(rows: Rows, cluster: I64) -> Chains:
             continue
         coord = month_table if CAL[i] else table_days.astype(np.float64)
         angle = coord * (2 * math.pi / P[i])
-        sums[i, 0] = np.add.reduceat(np.cos(angle)[offset], starts)
-        sums[i, 1] = np.add.reduceat(np.sin(angle)[offset], starts)
+        _circle_sums(sums[i], fits, np.cos(angle), np.sin(angle), offset, starts)
         r = np.hypot(sums[i, 0], sums[i, 1]) / n
         score = r + (MONTHLY_PREFERENCE if i == MONTHLY else 0.0)
         better = fits & (r >= R_MIN) & (score > best)
@@ -280,8 +203,8 @@ def _rhythm(rows: Rows, cluster: I64) -> Chains:
     vi = np.flatnonzero(valid)
     order = vi[
         _argsort(
-            (key_of_cluster[vi].astype(np.uint64) << np.uint64(20))
-            | (dmin[vi] - day0).astype(np.uint64)
+            key_of_cluster[vi].astype(np.uint64) * np.uint64(span_days)
+            + (dmin[vi] - day0).astype(np.uint64)
         )
     ]
     k, lo, hi = kind[order], dmin[order], dmax[order]
@@ -302,6 +225,23 @@ def _rhythm(rows: Rows, cluster: I64) -> Chains:
     ss = np.add.reduceat(s[order], chain_starts) if len(order) else np.zeros(0)
     anchor = np.arctan2(ss, cs) / (2 * math.pi) * P[chain_kind]
     return Chains(of_cluster, chain_kind, anchor)
+
+
+def _circle_sums(
+    out: F64, fits: B, cos: F64, sin: F64, offset: npt.NDArray[np.integer], starts: I64
+) -> None:
+    """``out[0]``/``out[1]``: per cluster the sum of cos/sin over its days (only where it
+    ``fits`` the period; others are never read). Weekly, quarterly and yearly fit few clusters,
+    so only their rows are gathered; the sums are over the same values in the same order."""
+    if fits.mean() > 0.5:
+        out[0] = np.add.reduceat(cos[offset], starts)
+        out[1] = np.add.reduceat(sin[offset], starts)
+        return
+    counts = np.diff(np.append(starts, len(offset)))[fits]
+    days = offset[np.repeat(fits, np.diff(np.append(starts, len(offset))))]
+    sub_starts = np.cumsum(counts) - counts
+    out[0][fits] = np.add.reduceat(cos[days], sub_starts)
+    out[1][fits] = np.add.reduceat(sin[days], sub_starts)
 
 
 def _prev_main(main: B) -> I64:
@@ -334,12 +274,13 @@ def detect(rows: Rows) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         return _empty()
     chain = chain[ok]
     day0 = int(rows.day.min())
+    span_days = int(rows.day.max()) - day0 + 1
     order = _argsort(
-        (chain.astype(np.uint64) << np.uint64(20)) | (rows.day[ok] - day0).astype(np.uint64)
+        chain.astype(np.uint64) * np.uint64(span_days) + (rows.day[ok] - day0).astype(np.uint64)
     )
     chain = chain[order]
     sel = np.flatnonzero(ok)[order]
-    ri, day, amount, account = rows.ri[sel], rows.day[sel], rows.amount[sel], rows.account[sel]
+    ri, day, amount = rows.ri[sel], rows.day[sel], rows.amount[sel]
     key_id, key_rows = key_id[sel], key_rows[sel]
     kind = chains.kind[chain]
     per, tol, cal = P[kind], TOL[kind], CAL[kind]
@@ -366,6 +307,8 @@ def detect(rows: Rows) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     change = np.abs(amount - amount[pp]) > LEVEL_TOLERANCE * np.abs(amount[pp])
     run_start = main & (~has_prev | (sid[pp] != sid) | change)
     mi = np.flatnonzero(main)
+    if not len(mi):  # chains, but not one payment on time (possible in a small chunk)
+        return _empty()
     m_sid = sid[mi]
     n_main = np.bincount(m_sid, minlength=n_seg)
     first, last = _group_first_last(m_sid, n_seg)
@@ -441,7 +384,6 @@ def detect(rows: Rows) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
             "last_day": day[l_idx[q]],
             "last_amount": amount[l_idx[q]],
             "last_ri": ri[l_idx[q]],
-            "account": account[l_idx[q]],
             "varies": varies[q],
             "median_amount": median[q],
             "recent_amount": recent[q],
@@ -490,7 +432,6 @@ def _empty() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
             "last_day": pl.Int64,
             "last_amount": pl.Int64,
             "last_ri": pl.Int64,
-            "account": pl.UInt64,
             "varies": pl.Boolean,
             "median_amount": pl.Int64,
             "recent_amount": pl.Int64,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from budget.periods import (
@@ -56,6 +56,7 @@ def test_monotone_and_sign_preserving(a: int, b: int, periodicity: Periodicity) 
     assert monthly_equivalent(-a, periodicity) == -m
 
 
+@settings(deadline=None)  # the first polars call compiles the expression; slow on a busy machine
 @given(st.lists(st.tuples(amounts, st.integers(0, len(PERIODICITIES) - 1)), max_size=50))
 def test_vectorised_equals_scalar(pairs: list[tuple[int, int]]) -> None:
     frame = pl.DataFrame(pairs, schema={"a": pl.Int64, "k": pl.Int64}, orient="row")

@@ -6,10 +6,12 @@ import ast
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from budget.periods import Periodicity
 from budget.recurring import (
@@ -18,8 +20,11 @@ from budget.recurring import (
     RecurringSeries,
     SeriesStatus,
     detect_recurring,
+    euro_expr,
     series_for_household,
 )
+from budget.recurring_keys import household_chunks
+from ingest.amounts import format_euro
 from ingest.canonical import frame, tx_key
 
 D = dt.date
@@ -335,3 +340,127 @@ def test_random_exact_series_with_small_shifts_is_found(
     found = only(detect_recurring(frame(txs)))
     assert found["periodicity"] == periodicity
     assert found["occurrences"] == count
+
+
+def random_statements(seed: int, households: int = 6) -> pl.DataFrame:
+    """Households with monthly, 4-weekly, weekly and yearly series (jittered dates, level
+    changes, stops), equal payments on one day, noise payments, and missing IBANs, names and
+    households: the input detection reads, in store order."""
+    rng = np.random.default_rng(seed)
+    start = (D(2023, 1, 1) - D(1970, 1, 1)).days
+    hh: list[str | None] = []
+    acc: list[str] = []
+    day: list[int] = []
+    cents: list[int] = []
+    iban: list[str | None] = []
+    name: list[str | None] = []
+    for h in range(households):
+        household = None if h == 0 else ("" if h == 1 else f"h{h}")
+        for series in range(int(rng.integers(2, 7))):
+            period = float(rng.choice([7.0, 28.0, 30.44, 91.31, 365.24]))
+            count = int(rng.integers(2, min(30, int(730 / period) + 2)))
+            first = start + int(rng.integers(0, 60))
+            amount = int(rng.integers(-90_000, 90_000)) or 1
+            new = amount * float(rng.choice([1.0, 1.03, 0.7]))
+            cp = int(rng.integers(0, 4))
+            for i in range(count):
+                hh.append(household)
+                acc.append(f"NL{h % 4:02d}TEST{series % 2}")
+                day.append(first + round(i * period) + int(rng.integers(-2, 3)))
+                cents.append(amount if i < count // 2 else int(new))
+                iban.append(None if cp == 3 else f" nl{cp}0bank000{cp} ")
+                name.append(None if cp == 2 else f"Partij {cp}.")
+        for _ in range(int(rng.integers(0, 25))):
+            hh.append(household)
+            acc.append(f"NL{h % 4:02d}TEST0")
+            day.append(start + int(rng.integers(0, 730)))
+            cents.append(int(rng.integers(-20_000, 20_000)))
+            iban.append(None)
+            name.append(str(rng.choice(["Albert Heijn 1", "JUMBO", "albert heijn 1", ""])))
+    raw = pl.DataFrame(
+        {
+            "household": hh,
+            "account": acc,
+            "booking_date": pl.Series(day, dtype=pl.Int32).cast(pl.Date),
+            "amount_cents": pl.Series(cents, dtype=pl.Int64),
+            "counterparty_iban": pl.Series(iban, dtype=pl.String),
+            "counterparty_name": pl.Series(name, dtype=pl.String),
+        }
+    ).with_columns(tx_key=pl.int_range(pl.len()).cast(pl.String))
+    return raw.sort("household", "booking_date", maintain_order=True, nulls_last=True)
+
+
+def canonical(series: pl.DataFrame) -> pl.DataFrame:
+    """Rows in a fixed order: a transaction belongs to at most one series."""
+    return series.sort(pl.col("tx_keys").list.first())
+
+
+CATEGORICAL = ("household", "account", "counterparty_iban", "counterparty_name")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), chunk_rows=st.integers(1, 80), shuffle=st.booleans())
+def test_chunks_dtypes_and_row_order_never_change_the_result(
+    seed: int, chunk_rows: int, shuffle: bool
+) -> None:
+    """The optimised paths (household chunks, categorical keys, rows out of store order) give
+    exactly what one chunk of plain strings gives."""
+    txs = random_statements(seed)
+    reference = canonical(detect_recurring(txs, chunk_rows=10**9))
+    variant = txs.sample(fraction=1.0, shuffle=True, seed=seed) if shuffle else txs
+    variant = variant.with_columns(pl.col(CATEGORICAL).cast(pl.Categorical))
+    assert_frame_equal(canonical(detect_recurring(variant, chunk_rows=chunk_rows)), reference)
+    assert_frame_equal(
+        canonical(detect_recurring(txs, chunk_rows=chunk_rows, as_of=D(2024, 6, 1))),
+        canonical(detect_recurring(variant, chunk_rows=10**9, as_of=D(2024, 6, 1))),
+    )
+
+
+def test_random_statements_find_series() -> None:
+    """The property test above compares something: its inputs do contain series."""
+    assert detect_recurring(random_statements(1)).height >= 5
+
+
+@pytest.mark.parametrize("categorical", [False, True])
+def test_household_chunks_keep_households_whole(categorical: bool) -> None:
+    values = pl.Series(["b", "b", None, "a", "", "a", "c", "c", "c", None])
+    if categorical:
+        values = values.cast(pl.Categorical)
+    chunks = household_chunks(values, rows=2)
+    rows = np.concatenate([np.arange(10)[c] for c in chunks])
+    assert sorted(rows.tolist()) == list(range(10))
+    text = values.cast(pl.String).fill_null("").to_list()
+    owner = {text[r]: i for i, c in enumerate(chunks) for r in np.arange(10)[c].tolist()}
+    for i, c in enumerate(chunks):
+        assert all(owner[text[r]] == i for r in np.arange(10)[c].tolist())
+    contiguous = household_chunks(pl.Series(["a", "a", "b", "c", "c", "d"]), rows=2)
+    assert contiguous == [slice(0, 2), slice(2, 5), slice(5, 6)]  # cut at the first start ≥ 2, 4
+
+
+@given(st.integers(min_value=-(2**63) + 1, max_value=2**63 - 1))
+def test_vectorised_euro_equals_format_euro(cents: int) -> None:
+    got = pl.select(euro_expr(pl.lit(cents, pl.Int64))).item()
+    assert got == format_euro(abs(cents))
+
+
+@pytest.mark.parametrize("kind", ["categorical", "enum"])
+def test_categorical_and_enum_key_columns_give_the_same_series(kind: str) -> None:
+    txs = frame(seed_months(4)).with_columns(household=pl.lit(None, pl.String))
+    expected = canonical(detect_recurring(txs))
+    for column in CATEGORICAL:
+        values = txs[column]
+        dtype = pl.Categorical() if kind == "categorical" else pl.Enum(values.drop_nulls().unique())
+        txs = txs.with_columns(values.cast(dtype))
+    assert_frame_equal(canonical(detect_recurring(txs)), expected)
+    assert expected.height == 7 and expected["household"].is_null().all()
+
+
+def test_a_rhythm_without_any_payment_on_time_is_no_series() -> None:
+    """Two equal payments 415 days apart look yearly (one phase) but lie 25 days either side of
+    their mean anchor, beyond the 21-day tolerance. This used to raise an IndexError when no
+    other series was in the input (or, now, in the chunk)."""
+    txs = [
+        row(D(2023, 3, 1), -5000, "Jaarlijks", "NL02ABNA0123456789"),
+        row(D(2024, 4, 20), -5000, "Jaarlijks", "NL02ABNA0123456789"),
+    ]
+    assert detect_recurring(frame(txs)).height == 0
