@@ -11,6 +11,7 @@ from hhb.clikit import Context, db_option, user_errors
 from hhb.commands_budget import classify_cmd
 from hhb.commands_households import household
 from hhb.commands_imports import delete_cmd, import_cmd, transactions
+from hhb.commands_overview import overview_cmd
 from hhb.commands_users import user
 from hhb.demo.cli import demo
 from store.db import migrate
@@ -42,7 +43,16 @@ def init(obj: Context) -> None:
         click.echo(f"Database bijgewerkt van versie {before} naar {after}.")
 
 
-for _command in (household, user, import_cmd, transactions, delete_cmd, classify_cmd, demo):
+for _command in (
+    household,
+    user,
+    import_cmd,
+    transactions,
+    delete_cmd,
+    classify_cmd,
+    overview_cmd,
+    demo,
+):
     main.add_command(_command)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ingest.canonical import TRANSACTION_SCHEMA
 from store.households import NotFoundError, audit, get_household
-from store.models import Account, Household, Transaction, utcnow
+from store.models import Account, Household, StatementRow, Transaction, utcnow
 
 _COLUMNS = [c for c in TRANSACTION_SCHEMA if c not in ("household", "account")]
 
@@ -77,3 +77,59 @@ def delete_transaction(session: Session, household_code: str, key: str, actor: s
     tx.deleted_at = utcnow()
     tx.deleted_by = actor
     audit(session, actor, "transaction.delete", household.id, f"tx {key}")
+
+
+def balance_at_start(session: Session, household_code: str, day: dt.date) -> int | None:
+    """The household's balance over all its accounts at the start of ``day``, or ``None``.
+
+    Anchored on a statement's *closing* balance, which every format states the same way (the
+    balance at the end of its last day), while an opening date may name the previous day. The
+    stored closing nearest before ``day`` is moved forward by the transactions after it; without
+    one, the first closing after ``day`` is moved back. ``None`` when an account has no stated
+    balance at all (a CSV export without balance column), so nobody reads a guessed saldo.
+    """
+    household = get_household(session, household_code)
+    total = 0
+    for account in session.scalars(select(Account).where(Account.household_id == household.id)):
+        with_balance = (
+            select(StatementRow.closing_date, StatementRow.closing_balance_cents)
+            .where(
+                StatementRow.account_id == account.id,
+                StatementRow.closing_balance_cents.is_not(None),
+                StatementRow.closing_date.is_not(None),
+            )
+            .order_by(StatementRow.id.desc())
+        )
+        before = session.execute(
+            with_balance.where(StatementRow.closing_date < day)
+            .order_by(StatementRow.closing_date.desc())
+            .limit(1)
+        ).first()
+        live = (Transaction.account_id == account.id, Transaction.deleted_at.is_(None))
+        amount = func.coalesce(func.sum(Transaction.amount_cents), 0)
+        if before is not None:
+            closed_on, closing = before
+            assert closed_on is not None and closing is not None  # filtered in the query
+            moved = session.scalar(
+                select(amount).where(
+                    *live, Transaction.booking_date > closed_on, Transaction.booking_date < day
+                )
+            )
+            total += closing + int(moved or 0)
+            continue
+        after = session.execute(
+            with_balance.where(StatementRow.closing_date >= day)
+            .order_by(StatementRow.closing_date)
+            .limit(1)
+        ).first()
+        if after is None:
+            return None
+        closed_on, closing = after
+        assert closed_on is not None and closing is not None  # filtered in the query
+        moved = session.scalar(
+            select(amount).where(
+                *live, Transaction.booking_date >= day, Transaction.booking_date <= closed_on
+            )
+        )
+        total += closing - int(moved or 0)
+    return total
