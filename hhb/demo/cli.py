@@ -156,13 +156,16 @@ def _report(r: DemoResult, first: dt.date, months: int, echo: Callable[[str], No
     for login in r.logins:
         echo(f"  {login.username:<10} {login.role:<17} {login.password:<26} {login.scope}")
     echo("Bekijken:")
+    third = add_months(first, min(2, months - 1))
+    echo(f"  hhb {db} overview --household {SEED_CODE} --from {first:%Y-%m} --to {third:%Y-%m}")
     echo(f"  hhb {db} household show {SEED_CODE}")
     echo(f"  hhb {db} transactions --household {SEED_CODE} --month {first:%Y-%m}")
     if r.examples:
         code = next(iter(r.examples.values()))
         echo(f"  hhb {db} transactions --household {code} --month {last:%Y-%m}")
     echo("Profielen en uitkeringsgegevens zijn ook ingelezen (zie 'household show'). Een "
-         "dashboard is er nog niet; bekijk de maanden met 'hhb transactions'.")  # fmt: skip
+         "dashboard is er nog niet; bekijk de maanden met 'hhb overview' en "
+         "'hhb transactions'.")  # fmt: skip
 
 
 @click.group("demo", invoke_without_command=True)
