@@ -279,3 +279,24 @@ class ClassificationRule(Base):
     created_by: Mapped[str] = mapped_column(String(128))
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     withdrawn_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class SignalSettings(Base):
+    """The margins a coach sets for one household's signals (``hhb signals``).
+
+    A NULL column means "the product default" (:mod:`budget.signals` holds the defaults), so a
+    later change of a default reaches every household that never chose its own value. One row per
+    household; each change records who made it and when, and is also written to the audit log.
+    """
+
+    __tablename__ = "signal_settings"
+
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), primary_key=True)
+    amount_tolerance_pct: Mapped[int | None] = mapped_column(Integer)
+    amount_tolerance_cents: Mapped[int | None] = mapped_column(BigInteger)
+    date_tolerance_days: Mapped[int | None] = mapped_column(Integer)
+    income_drop_pct: Mapped[int | None] = mapped_column(Integer)
+    balance_floor_cents: Mapped[int | None] = mapped_column(BigInteger)
+    buffer_target_cents: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(128))
