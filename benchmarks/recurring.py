@@ -109,7 +109,9 @@ class Builder:
 
     def monthly(self, who: np.ndarray, dom: np.ndarray | int, every: int = 1) -> np.ndarray:
         months = self.month[:-1:every]
-        return _to_weekday(months[None, :] + np.asarray(dom).reshape(-1, 1) - 1) + 0 * who[:, None]
+        days: np.ndarray = _to_weekday(months[None, :] + np.asarray(dom).reshape(-1, 1) - 1)
+        out: np.ndarray = days + 0 * who[:, None]
+        return out
 
     def build(self) -> pl.DataFrame:
         r = self.rng

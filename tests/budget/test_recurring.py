@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -76,7 +77,7 @@ def weekday_shift(day: dt.date) -> dt.date:
     return day + dt.timedelta(days={5: 2, 6: 1}.get(day.weekday(), 0))
 
 
-def only(series: pl.DataFrame, **where: object) -> dict[str, object]:
+def only(series: pl.DataFrame, **where: object) -> dict[str, Any]:
     rows = series.filter(*(pl.col(k) == v for k, v in where.items()))
     assert rows.height == 1, rows
     return rows.row(0, named=True)
