@@ -1,0 +1,1 @@
+"""Benchmarks: one script per module, run as ``python benchmarks/NAME.py [--quick]``."""
