@@ -6,6 +6,12 @@ cd "$(dirname "$0")/.."
 
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# chromium + chromium-driver: browser tests of the dashboard; poppler-utils: PDF report tests
+# (pdftotext, pdftoppm); pango + fonts: WeasyPrint renders the PDF month report with them.
+for pkg in chromium chromium-driver poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
+           fonts-dejavu-core; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup: installing system packages: ${need[*]}"
   sudo_cmd=""
