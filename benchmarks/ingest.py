@@ -2,13 +2,18 @@
 
 Prints one figure per line (``name: value unit``) and ratios measured in the same run:
 
-- ``<fmt>_parse``: detect + extract alone;
-- ``<fmt>_end_to_end``: detect, extract, normalise, deduplicate and store in a fresh SQLite file,
-  committed;
+- ``<fmt>_parse``: detect + extract of the whole file into records (``Importer.extract``);
+- ``<fmt>_stream``: detect + the streaming extraction into row batches with their keys (what
+  an import runs, in one process);
+- ``<fmt>_end_to_end``: ``hhb import`` of the file on disk: detect, extract, normalise,
+  deduplicate and store in a fresh SQLite file, committed (large files are parsed in a worker
+  process while the importing process stores, see ``ingest.worker``);
+- ``<fmt>_end_to_end_one_process``: the same without the worker;
 - ``mt940_raw`` / ``ofx_raw``: the bare ``mt-940`` / ``ofxparse`` parse of the same file, and
   ``mt940_vs_raw`` = end to end / raw (target ≥ 0.7);
 - ``peak_memory_<fmt>_1m``: peak resident memory of a fresh process importing 1 000 000
-  transactions end to end (target < 1 GB).
+  transactions end to end, plus that of its worker process (target < 1 GB for the two), also
+  printed apart as ``..._importer`` and ``..._worker``.
 
 Targets (issue 2): CSV and CAMT end to end ≥ 50 000 tx/s. Usage:
 ``python benchmarks/ingest.py [--quick]``.
@@ -19,11 +24,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
+import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -33,10 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ingest.base import detect
 from ingest.model import RawTransaction, Statement
+from ingest.source import HEAD, Source
 from ingest.text import iban_from_nl_bban
 from store.db import make_engine, migrate, session_scope
 from store.households import create_household
-from store.importing import import_bytes
+from store.importing import import_file
 
 NAMES = [
     ("Albert Heijn 1234", "Betaalautomaat 12:01 pasnr. 123"),
@@ -114,14 +121,25 @@ def time_parse(data: bytes) -> tuple[float, int]:
     return time.perf_counter() - start, result.transaction_count
 
 
-def time_end_to_end(data: bytes, workdir: Path, name: str) -> tuple[float, int]:
+def time_stream(path: Path) -> tuple[float, int]:
+    start = time.perf_counter()
+    source = Source.of_path(path, "bench")
+    importer = detect(source.head(HEAD), "bench")
+    extraction = importer.stream(source, "bench")  # type: ignore[attr-defined]
+    count = sum(len(batch) for batch in extraction.batches())
+    return time.perf_counter() - start, count
+
+
+def time_end_to_end(
+    path: Path, workdir: Path, name: str, worker: bool | None = None
+) -> tuple[float, int]:
     engine = make_engine(f"sqlite:///{workdir / (name + '.sqlite3')}")
     migrate(engine)
     with session_scope(engine) as session:
         create_household(session, "BENCH", "bench")
     start = time.perf_counter()
     with session_scope(engine) as session:
-        summary = import_bytes(session, "BENCH", data, name, "bench")
+        summary = import_file(session, "BENCH", path, name, "bench", worker=worker)
     elapsed = time.perf_counter() - start
     engine.dispose()
     return elapsed, summary.n_added
@@ -145,20 +163,58 @@ def time_raw_ofx(data: bytes) -> float:
     return time.perf_counter() - start
 
 
+def peak_kb(pid: int | str = "self") -> int:
+    """Peak resident memory of a live process (``VmHWM``), in kB; 0 once it is gone.
+
+    ``ru_maxrss`` would be wrong here: Linux carries the high-water mark of the process that
+    forked across ``exec``, so a child started by a large parent reports the parent's size.
+    """
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _watch_children(peaks: dict[int, int], stop: threading.Event) -> None:
+    """Sample the peak memory of this process's children (the import's worker) until stopped."""
+    me = str(os.getpid())
+    while not stop.wait(0.05):
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = stat.read().rpartition(")")[2].split()[1]
+            except OSError:
+                continue
+            if parent == me:
+                peaks[int(entry)] = max(peaks.get(int(entry), 0), peak_kb(entry))
+
+
 def memory_child(path: str) -> None:
-    """Runs in a fresh process: import one file end to end, print peak RSS in MB."""
-    data = Path(path).read_bytes()
+    """Runs in a fresh process: import one file end to end, print the peak resident memory in
+    MB of this process and of its worker process (if it had one)."""
+    peaks: dict[int, int] = {}
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch_children, args=(peaks, stop), daemon=True)
+    watcher.start()
     with tempfile.TemporaryDirectory() as tmp:
-        _, added = time_end_to_end(data, Path(tmp), "memory")
-    del data
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"{added} {peak_kb / 1024:.0f}")
+        _, added = time_end_to_end(Path(path), Path(tmp), "memory")
+    stop.set()
+    watcher.join()
+    worker = max(peaks.values(), default=0)
+    print(f"{added} {peak_kb() / 1024:.0f} {worker / 1024:.0f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
+    parser.add_argument("--skip-memory", action="store_true", help="no 1 000 000 runs")
     args = parser.parse_args()
     if args.memory_child:
         memory_child(args.memory_child)
@@ -171,22 +227,36 @@ def main() -> None:
         workdir = Path(tmp)
         for fmt, write in writers().items():
             data = write(n)
+            path = workdir / f"{fmt}.bin"
+            path.write_bytes(data)
             parse_s, count = time_parse(data)
             assert count == n, f"{fmt}: parsed {count} of {n}"
-            e2e_s, added = time_end_to_end(data, workdir, fmt)
-            assert added == n, f"{fmt}: stored {added} of {n}"
+            del data
             print(f"{fmt}_parse: {rate(n, parse_s)}")
+            if fmt != "ofx":
+                stream_s, count = time_stream(path)
+                assert count == n, f"{fmt}: streamed {count} of {n}"
+                print(f"{fmt}_stream: {rate(n, stream_s)}")
+            e2e_s, added = time_end_to_end(path, workdir, fmt)
+            assert added == n, f"{fmt}: stored {added} of {n}"
             print(f"{fmt}_end_to_end: {rate(n, e2e_s)}")
+            if fmt != "ofx":
+                one_s, added = time_end_to_end(path, workdir, fmt + "-one", worker=False)
+                assert added == n, f"{fmt}: stored {added} of {n}"
+                print(f"{fmt}_end_to_end_one_process: {rate(n, one_s)}")
             if fmt == "mt940":
-                raw_s = time_raw_mt940(data)
+                raw_s = time_raw_mt940(path.read_bytes())
                 print(f"mt940_raw: {rate(n, raw_s)}")
                 print(f"mt940_vs_raw: {raw_s / e2e_s:.2f} x")
+                print(f"mt940_one_process_vs_raw: {raw_s / one_s:.2f} x")
             if fmt == "ofx":
-                raw_s = time_raw_ofx(data)
+                raw_s = time_raw_ofx(path.read_bytes())
                 print(f"ofx_raw: {rate(n, raw_s)}")
                 print(f"ofx_vs_raw: {raw_s / e2e_s:.2f} x")
 
-        for fmt in ("csv_ing", "camt"):
+        if args.skip_memory:
+            return
+        for fmt in ("csv_ing", "camt", "mt940"):
             path = workdir / f"{fmt}-memory.bin"
             path.write_bytes(writers()[fmt](n_memory))
             out = subprocess.run(
@@ -197,7 +267,10 @@ def main() -> None:
             ).stdout.split()
             assert int(out[0]) == n_memory, out
             label = "1m" if n_memory == 1_000_000 else f"{n_memory // 1000}k"
-            print(f"peak_memory_{fmt}_{label}: {out[1]} MB")
+            own, worker = int(out[1]), int(out[2])
+            print(f"peak_memory_{fmt}_{label}: {own + worker} MB")
+            print(f"peak_memory_{fmt}_{label}_importer: {own} MB")
+            print(f"peak_memory_{fmt}_{label}_worker: {worker} MB")
             path.unlink()
 
 

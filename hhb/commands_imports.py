@@ -8,8 +8,10 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
+from sqlalchemy.orm import Session
 
 from hhb.clikit import EXIT_DATA, Context, db_option, user_errors
 from ingest.amounts import format_euro
@@ -17,7 +19,7 @@ from ingest.errors import IngestError
 from store.db import session_scope
 from store.households import audit, get_household
 from store.import_log import ImportSummary
-from store.importing import import_bytes
+from store.importing import import_file
 from store.transactions import delete_transaction, month_bounds, transactions_frame
 
 
@@ -53,40 +55,40 @@ def import_cmd(
     engine = obj.engine()
     summaries: list[ImportSummary] = []
     failures: list[str] = []
-    show_progress = not as_json and len(files) > 1 and sys.stderr.isatty()
-
-    def read(path: str) -> bytes:
-        try:
-            return Path(path).read_bytes()
-        except OSError as exc:
-            raise IngestError(path, 0, f"kan het bestand niet lezen ({exc.strerror})") from None
+    sizes = [_size(path) for path in files]
+    show_progress = (
+        not as_json and sys.stderr.isatty() and (len(files) > 1 or sum(sizes) >= PROGRESS_MIN_BYTES)
+    )
 
     with click.progressbar(
-        files, label="Importeren", file=sys.stderr, hidden=not show_progress
+        length=max(sum(sizes), 1), label="Importeren", file=sys.stderr, hidden=not show_progress
     ) as bar:
+        progress = _Progress(bar)
+
+        def one(session: Session, path: str, size: int) -> ImportSummary:
+            summary = import_file(
+                session,
+                household_code,
+                path,
+                path,
+                obj.actor,
+                account=account,
+                progress=progress.at,
+            )
+            progress.done(size)
+            return summary
+
         if all_or_nothing:
             with session_scope(engine) as session:
-                for path in bar:
-                    summaries.append(
-                        import_bytes(
-                            session, household_code, read(path), path, obj.actor, account=account
-                        )
-                    )
+                for path, size in zip(files, sizes, strict=True):
+                    summaries.append(one(session, path, size))
         else:
-            for path in bar:
+            for path, size in zip(files, sizes, strict=True):
                 try:
                     with session_scope(engine) as session:
-                        summaries.append(
-                            import_bytes(
-                                session,
-                                household_code,
-                                read(path),
-                                path,
-                                obj.actor,
-                                account=account,
-                            )
-                        )
+                        summaries.append(one(session, path, size))
                 except IngestError as exc:
+                    progress.done(size)
                     failures.append(str(exc))
 
     if as_json:
@@ -99,6 +101,37 @@ def import_cmd(
             click.echo(f"hhb: {failure}", err=True)
     if failures:
         sys.exit(EXIT_DATA)
+
+
+PROGRESS_MIN_BYTES = 8 << 20
+"""A single file from this size gets a progress bar too (a few seconds of importing)."""
+
+
+def _size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0  # the import itself reports that the file cannot be read
+
+
+class _Progress:
+    """Moves one bar over the bytes of all files: within a file as its reader reports how far
+    it got, to the file's end when it is done."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+        self.base = 0
+        self.shown = 0
+
+    def at(self, position: int) -> None:
+        target = self.base + position
+        if target > self.shown:
+            self.bar.update(target - self.shown)
+            self.shown = target
+
+    def done(self, size: int) -> None:
+        self.base += size
+        self.at(0)
 
 
 def _print_summary(s: ImportSummary) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ingest.model import RawTransaction, Statement
-from ingest.text import normalize_iban
+from ingest.rows import account_key
 
 TRANSACTION_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "household": pl.String,
@@ -59,7 +59,7 @@ def tx_key(account: str, booking_date: dt.date, amount_cents: int, occurrence: i
 
 def account_id(statement: Statement) -> str:
     """The account as we store it: IBAN without spaces in upper case, or the BBAN as given."""
-    return normalize_iban(statement.account) or statement.account
+    return account_key(statement.account)
 
 
 @dataclass(frozen=True, slots=True)

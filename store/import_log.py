@@ -7,14 +7,17 @@ Shared by bank statement imports (``store.importing``) and benefit data imports
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import sqlite3
 from dataclasses import dataclass, field
 
+from sqlalchemy import func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
+from ingest.errors import IngestError
 from ingest.model import Problem
+from ingest.source import Source
 from store.households import audit
-from store.models import Household, Import, RawFile
+from store.models import Household, Import, RawFile, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,7 @@ class ImportSummary:
 def begin_import(
     session: Session,
     household: Household,
-    data: bytes,
+    data: bytes | Source,
     filename: str,
     *,
     format: str,
@@ -75,12 +78,16 @@ def begin_import(
     n_in_file: int,
     actor: str,
 ) -> tuple[Import, bool]:
-    """Keep the raw bytes (once per SHA-256) and open the import row; returns (row, seen before)."""
-    sha = hashlib.sha256(data).hexdigest()
+    """Keep the raw bytes (once per SHA-256) and open the import row; returns (row, seen before).
+
+    A streaming import opens the row before it knows the period and counts, and fills them in
+    when the file has been read.
+    """
+    source = data if isinstance(data, Source) else Source.of_bytes(data, filename)
+    sha = source.sha256()
     seen_before = session.get(RawFile, sha) is not None
     if not seen_before:
-        session.add(RawFile(sha256=sha, size=len(data), content=data))
-        session.flush()  # no ORM relationship orders this insert before the import row
+        keep_raw(session, sha, source)
     record = Import(
         household_id=household.id,
         sha256=sha,
@@ -102,6 +109,44 @@ def begin_import(
     session.add(record)
     session.flush()
     return record, seen_before
+
+
+def keep_raw(session: Session, sha: str, source: Source) -> None:
+    """Store the file's bytes under ``sha``.
+
+    On SQLite a file on disk is copied into the row piece by piece (``zeroblob`` plus
+    incremental blob I/O) instead of being bound as one ``bytes`` value, which the driver and
+    SQLite would copy twice more. SQLite keeps a zeroblob virtual only in the last column of a
+    row, though, and ``content`` is not the last column of ``raw_files``: until a migration
+    moves it there, SQLite still builds the zeros in memory once. Other backends bind the bytes.
+    """
+    connection = session.connection()
+    raw = connection.connection.dbapi_connection
+    if (
+        connection.dialect.name != "sqlite"
+        or source.in_memory
+        or not isinstance(raw, sqlite3.Connection)
+    ):
+        session.add(RawFile(sha256=sha, size=source.size, content=source.read()))
+        session.flush()  # no ORM relationship orders this insert before the import row
+        return
+    if source.size > raw.getlimit(sqlite3.SQLITE_LIMIT_LENGTH):
+        raise IngestError(
+            source.name,
+            0,
+            "het bestand is te groot om te bewaren in deze database; exporteer een kortere periode",
+        )
+    session.execute(
+        insert(RawFile).values(
+            sha256=sha, size=source.size, content=func.zeroblob(source.size), first_seen_at=utcnow()
+        )
+    )
+    rowid = session.execute(
+        select(literal_column("rowid")).select_from(RawFile).where(RawFile.sha256 == sha)
+    ).scalar_one()
+    with raw.blobopen("raw_files", "content", rowid) as blob:
+        for chunk in source.chunks():
+            blob.write(chunk)
 
 
 def finish_import(

@@ -1,30 +1,44 @@
-"""Storing an extracted file: all or nothing, never twice, never resurrecting a deletion.
+"""Storing a file: all or nothing, never twice, never resurrecting a deletion, in bounded memory.
 
 A file is imported inside the caller's database transaction (``store.db.session_scope``): if
-anything fails, nothing of it remains, not even the raw bytes or the import row. Duplicates are
-recognised by the canonical key (``ingest.canonical``), compared against every stored
-transaction of the same accounts in the file's date range, including deleted ones.
+anything fails, nothing of it remains, not even the raw bytes or the import row. Rows arrive in
+batches while the file is still being read (:mod:`ingest.rows`), large files are parsed in a
+second process (:mod:`ingest.worker`), and each batch is inserted at once
+(:mod:`store.batch_writer`), so neither the file nor its transactions are ever held whole.
+
+Duplicates are recognised by the canonical key (``ingest.canonical``) against every stored
+transaction of the same account, including deleted ones: the database's unique key on
+``(account_id, tx_key)`` decides, inside the same transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ingest import benefits
 from ingest.amounts import format_euro
-from ingest.base import detect
-from ingest.canonical import KeyedTransaction, account_id, keyed
+from ingest.base import Importer, detect
 from ingest.errors import IngestError
-from ingest.model import ACCOUNT_NOT_STATED, ExtractResult, Problem, Severity, Statement
+from ingest.model import ACCOUNT_NOT_STATED, ExtractResult, Problem, Severity
+from ingest.rows import Extraction, Opened, ResultExtraction, StatementHead, StreamRestart
+from ingest.source import HEAD, Source
 from ingest.text import is_iban, normalize_iban
+from ingest.worker import WORKER_MIN_BYTES, WorkerExtraction
+from store.batch_writer import BatchWriter
 from store.benefits import relink, store_benefit_file
 from store.households import get_household
 from store.import_log import ImportSummary, begin_import, finish_import
-from store.models import Account, Household, StatementRow, Transaction
+from store.models import Household, StatementRow
+
+Progress = Callable[[int], None]
+"""Called with the number of bytes of the file read so far."""
 
 
 def import_bytes(
@@ -36,18 +50,106 @@ def import_bytes(
     *,
     account: str | None = None,
 ) -> ImportSummary:
-    """Detect, extract and store one file for a household (see the module docstring).
+    """Detect, extract and store one file held in memory (see :func:`import_file`)."""
+    source = Source.of_bytes(data, filename)
+    return import_source(session, household_code, source, filename, actor, account=account)
+
+
+def import_file(
+    session: Session,
+    household_code: str,
+    path: Path | str,
+    filename: str,
+    actor: str,
+    *,
+    account: str | None = None,
+    worker: bool | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Detect, extract and store one file from disk, reading it in pieces.
 
     ``account`` names the own account for exports that do not state it (the older bunq CSV);
-    a file that does state its account keeps its own.
+    a file that does state its account keeps its own. ``worker`` forces (``True``) or forbids
+    (``False``) parsing in a second process; by default large files get one.
     """
+    source = Source.of_path(path, filename)
+    return import_source(
+        session,
+        household_code,
+        source,
+        filename,
+        actor,
+        account=account,
+        worker=worker,
+        progress=progress,
+    )
+
+
+def import_source(
+    session: Session,
+    household_code: str,
+    source: Source,
+    filename: str,
+    actor: str,
+    *,
+    account: str | None = None,
+    worker: bool | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
     household = get_household(session, household_code)
-    if benefits.identify(data):
+    head = source.head()
+    if benefits.identify(head):
+        data = source.read()
         parsed = benefits.parse_benefit_file(data, filename)
         return store_benefit_file(session, household, parsed, data, filename, actor)
-    importer = detect(data, filename)
-    result = _with_account(importer.extract(data, filename), account, filename)
-    return store_result(session, household, result, data, filename, importer.name, actor)
+    importer = _detect(source, head, filename)
+    extraction = _extraction(importer, source, filename, worker, account)
+    return store_extraction(
+        session,
+        household,
+        extraction,
+        source,
+        filename,
+        importer.name,
+        actor,
+        progress,
+        fallback=None
+        if isinstance(extraction, ResultExtraction)
+        else lambda: _classic(importer, source, filename, account),
+    )
+
+
+def _detect(source: Source, head: bytes, filename: str) -> Importer:
+    """The importer, from the first bytes: every ``identify`` reads only those, except a zip
+    archive's (read whole) and the "empty file" check of a file that starts blank."""
+    if source.size <= HEAD or head.startswith(b"PK\x03\x04") or not head.strip():
+        return detect(source.read(), filename)
+    return detect(head, filename)
+
+
+def _extraction(
+    importer: Importer, source: Source, filename: str, worker: bool | None, account: str | None
+) -> Extraction:
+    """A streaming extraction where the importer offers one, else the whole-file one.
+
+    Creating a streaming extraction reads nothing yet; it only says whether the importer
+    streams this file (never one that may lack its own account, which ``account`` then
+    supplies). Large files on disk are read by a worker process instead.
+    """
+    stream = getattr(importer, "stream", None)
+    streamed: Extraction | None = stream(source, filename) if stream is not None else None
+    if streamed is None:
+        return _classic(importer, source, filename, account)
+    if worker is None:
+        worker = streamed.parallel and source.size >= WORKER_MIN_BYTES
+    if worker and source.path is not None:
+        return WorkerExtraction(streamed, importer, source.path, filename)
+    return streamed
+
+
+def _classic(importer: Importer, source: Source, filename: str, account: str | None) -> Extraction:
+    result = _with_account(importer.extract(source.read(), filename), account, filename)
+    return ResultExtraction(result, progress=source.size)
 
 
 def _with_account(result: ExtractResult, account: str | None, filename: str) -> ExtractResult:
@@ -86,210 +188,159 @@ def store_result(
     importer_name: str,
     actor: str,
 ) -> ImportSummary:
-    accounts = _claim_accounts(session, household, result, filename)
-    period_start, period_end = _period(result.statements)
-    warnings = list(result.problems)
-    warnings += _continuity(session, accounts, result.statements, filename)
+    """Store an already extracted file (tests, and importers that read whole files)."""
+    return store_extraction(
+        session,
+        household,
+        ResultExtraction(result, progress=len(data)),
+        Source.of_bytes(data, filename),
+        filename,
+        importer_name,
+        actor,
+    )
+
+
+RETRY_WHOLE_BYTES = 64 << 20
+"""A streamed file up to this size that turns out to be unreadable is read again whole, so
+that its error message is exactly the one of the whole-file reader (which checks the whole
+file before storing anything); a larger one reports the error the stream met first."""
+
+
+def store_extraction(
+    session: Session,
+    household: Household,
+    extraction: Extraction,
+    source: Source,
+    filename: str,
+    importer_name: str,
+    actor: str,
+    progress: Progress | None = None,
+    fallback: Callable[[], Extraction] | None = None,
+) -> ImportSummary:
+    """Store a file while it is read, inside a savepoint so a failure leaves the session clean.
+
+    A streaming reader that meets something only the whole-file reader handles (a statement
+    header written after its entries) asks for a restart: the savepoint is rolled back and the
+    file is stored again from ``fallback``, a whole-file extraction. So is a file of moderate
+    size the stream finds unreadable (see :data:`RETRY_WHOLE_BYTES`).
+    """
+    _begin(session)
+    try:
+        with session.begin_nested():
+            return _store(
+                session, household, extraction, source, filename, importer_name, actor, progress
+            )
+    except StreamRestart:
+        if fallback is None:
+            raise
+    except IngestError:
+        if fallback is None or source.size > RETRY_WHOLE_BYTES:
+            raise
+    finally:
+        extraction.close()
+    with session.begin_nested():
+        return _store(
+            session, household, fallback(), source, filename, importer_name, actor, progress
+        )
+
+
+def _begin(session: Session) -> None:
+    """Make sure the connection is inside a transaction before a savepoint is taken.
+
+    Python's sqlite3 module opens a transaction only at the first write, and SQLite treats a
+    SAVEPOINT outside a transaction as the transaction itself: releasing it would commit, and
+    ``--all-or-nothing`` could no longer roll an earlier file back.
+    """
+    raw = session.connection().connection.dbapi_connection
+    if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
+        raw.execute("BEGIN")
+
+
+def _store(
+    session: Session,
+    household: Household,
+    extraction: Extraction,
+    source: Source,
+    filename: str,
+    importer_name: str,
+    actor: str,
+    progress: Progress | None,
+) -> ImportSummary:
+    extraction.start()
     record, seen_before = begin_import(
         session,
         household,
-        data,
+        source,
         filename,
-        format=str(result.format),
-        bank=result.bank,
-        dialect=result.dialect,
+        format=str(extraction.format),
+        bank=extraction.bank,
+        dialect=extraction.dialect,
         importer=importer_name,
-        accounts=sorted(accounts),
-        period=(period_start, period_end),
-        n_in_file=result.transaction_count,
+        accounts=[],
+        period=(None, None),
+        n_in_file=0,
         actor=actor,
     )
-    existing = _existing_keys(session, list(accounts.values()), period_start, period_end)
-    duplicates = deleted = 0
-    inserter = _Inserter(session)
-    household_id, import_id = household.id, record.id  # ORM attribute reads are not free
-    for row in keyed(result.statements):
-        state = existing.get(row.key)
-        if state is not None:
-            if state:
-                deleted += 1
-            else:
-                duplicates += 1
-            continue
-        existing[row.key] = False
-        inserter.add(household_id, accounts[row.account], import_id, row)
-    inserter.flush()
-    added = inserter.count
+    writer = BatchWriter(session, household, record.id, extraction.bank, filename)
+    try:
+        for batch in extraction.batches():
+            writer.write(batch)
+            if progress is not None:
+                progress(batch.progress)
+        heads = extraction.statements
+        for head in heads:
+            writer.claim(Opened(head.account, head.currency, head.line))
+    finally:
+        writer.close()
+    writer.settle_bank(extraction.bank)
+    accounts = writer.accounts
+    warnings = list(extraction.problems)
+    warnings += _continuity(session, accounts, heads, filename)
     statement_rows = [
         {
             "import_id": record.id,
-            "account_id": accounts[account_id(s)],
-            "statement_id": s.statement_id,
-            "opening_balance_cents": s.opening_balance_cents,
-            "opening_date": s.opening_date,
-            "closing_balance_cents": s.closing_balance_cents,
-            "closing_date": s.closing_date,
-            "n_transactions": len(s.transactions),
+            "account_id": accounts[h.account],
+            "statement_id": h.statement_id,
+            "opening_balance_cents": h.opening_balance_cents,
+            "opening_date": h.opening_date,
+            "closing_balance_cents": h.closing_balance_cents,
+            "closing_date": h.closing_date,
+            "n_transactions": h.n_transactions,
         }
-        for s in result.statements
+        for h in heads
     ]
     if statement_rows:
         session.execute(insert(StatementRow), statement_rows)
-
-    links = relink(session, household.id) if added else 0
+    record.bank = extraction.bank
+    record.dialect = extraction.dialect
+    record.accounts = sorted(accounts)
+    record.period_start, record.period_end = _period(writer, heads)
+    record.n_in_file = writer.rows
+    links = relink(session, household.id) if writer.added else 0
     return finish_import(
-        session, record, seen_before, added, duplicates, deleted, warnings, links=links
+        session,
+        record,
+        seen_before,
+        writer.added,
+        writer.duplicates,
+        writer.deleted,
+        warnings,
+        links=links,
     )
 
 
-_BATCH = 10_000
-"""Rows per INSERT: bounds memory on million-transaction files at no cost in speed."""
-
-
-_COLUMNS = (
-    "household_id", "account_id", "tx_key", "booking_date", "value_date", "amount_cents",
-    "currency", "counterparty_iban", "counterparty_name", "description", "end_to_end_id",
-    "mandate_id", "creditor_id", "bank_reference", "bank_transaction_code", "is_reversal",
-    "batch_id", "opening_balance_cents", "closing_balance_cents", "balance_after_cents",
-    "import_id", "position",
-)  # fmt: skip
-
-
-class _Inserter:
-    """Inserts transaction rows through the driver's ``executemany`` with plain tuples.
-
-    The ORM's bulk insert builds and type-processes a parameter dict per row, which made storing
-    slower than parsing; this path is the hot one of every import. Dates go to SQLite as ISO text,
-    exactly as SQLAlchemy's ``Date`` type stores and reads them there.
-    """
-
-    def __init__(self, session: Session) -> None:
-        self.connection = session.connection()
-        dialect = self.connection.dialect
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        self.iso_dates = dialect.name == "sqlite"
-        self.sql = (
-            f"INSERT INTO {Transaction.__tablename__} ({', '.join(_COLUMNS)}) "
-            f"VALUES ({', '.join([mark] * len(_COLUMNS))})"
-        )
-        self.rows: list[tuple[object, ...]] = []
-        self.count = 0
-
-    def add(self, household_id: int, account: int, import_id: int, row: KeyedTransaction) -> None:
-        tx, st = row.transaction, row.statement
-        booked: object = tx.booking_date
-        valued: object = tx.value_date
-        if self.iso_dates:
-            booked = tx.booking_date.isoformat()
-            valued = tx.value_date.isoformat() if tx.value_date else None
-        self.rows.append(
-            (
-                household_id,
-                account,
-                row.key,
-                booked,
-                valued,
-                tx.amount_cents,
-                tx.currency,
-                tx.counterparty_iban,
-                tx.counterparty_name,
-                tx.description,
-                tx.end_to_end_id,
-                tx.mandate_id,
-                tx.creditor_id,
-                tx.bank_reference,
-                tx.bank_transaction_code,
-                tx.is_reversal,
-                tx.batch_id,
-                st.opening_balance_cents,
-                st.closing_balance_cents,
-                tx.balance_after_cents,
-                import_id,
-                tx.line,
-            )
-        )
-        if len(self.rows) == _BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.rows:
-            self.connection.exec_driver_sql(self.sql, self.rows)
-            self.count += len(self.rows)
-            self.rows = []
-
-
-def _period(statements: tuple[Statement, ...]) -> tuple[dt.date | None, dt.date | None]:
+def _period(
+    writer: BatchWriter, heads: list[StatementHead]
+) -> tuple[dt.date | None, dt.date | None]:
     """First and last booking date, or the statements' own dates when there are no bookings."""
-    first = last = None
-    for statement in statements:
-        for tx in statement.transactions:
-            day = tx.booking_date
-            if first is None or day < first:
-                first = day
-            if last is None or day > last:
-                last = day
-    if first is None:
-        first = min((s.opening_date for s in statements if s.opening_date), default=None)
-        last = max((s.closing_date for s in statements if s.closing_date), default=None)
+    if writer.first_day is not None and writer.last_day is not None:
+        return dt.date.fromisoformat(writer.first_day), dt.date.fromisoformat(writer.last_day)
+    first = min((h.opening_date for h in heads if h.opening_date), default=None)
+    last = max((h.closing_date for h in heads if h.closing_date), default=None)
     return first, last
 
 
-def _claim_accounts(
-    session: Session, household: Household, result: ExtractResult, filename: str
-) -> dict[str, int]:
-    """Map each account in the file to its id, creating it for this household if new.
-
-    An account already tied to another household is refused without naming that household: a
-    coach who picked the wrong household must not learn who else is in the system.
-    """
-    wanted: dict[str, Statement] = {}
-    for statement in result.statements:
-        wanted.setdefault(account_id(statement), statement)
-    found = {
-        a.identifier: a
-        for a in session.scalars(select(Account).where(Account.identifier.in_(list(wanted))))
-    }
-    ids: dict[str, int] = {}
-    for identifier, statement in wanted.items():
-        account = found.get(identifier)
-        if account is None:
-            account = Account(
-                household_id=household.id,
-                identifier=identifier,
-                currency=statement.currency,
-                bank=result.bank,
-            )
-            session.add(account)
-            session.flush()
-        elif account.household_id != household.id:
-            raise IngestError(
-                filename,
-                max(statement.line, 1),
-                f"rekening {identifier} is al gekoppeld aan een ander huishouden; controleer of "
-                "u het juiste huishouden heeft gekozen",
-            )
-        ids[identifier] = account.id
-    return ids
-
-
-def _existing_keys(
-    session: Session, account_ids: list[int], start: dt.date | None, end: dt.date | None
-) -> dict[str, bool]:
-    """Stored keys in the period: ``True`` when that transaction was deleted by a user.
-
-    Keys embed the account, so the key alone identifies a transaction across accounts.
-    """
-    if not account_ids or start is None or end is None:
-        return {}
-    query = select(Transaction.tx_key, Transaction.deleted_at).where(
-        Transaction.account_id.in_(account_ids),
-        Transaction.booking_date >= start,
-        Transaction.booking_date <= end,
-    )
-    return {k: d is not None for k, d in session.execute(query)}
-
-
-def _already_stored(session: Session, account: int, statement: Statement) -> bool:
+def _already_stored(session: Session, account: int, statement: StatementHead) -> bool:
     """A re-imported statement is not compared with itself."""
     query = select(StatementRow.id).where(
         StatementRow.account_id == account,
@@ -302,7 +353,7 @@ def _already_stored(session: Session, account: int, statement: Statement) -> boo
 
 
 def _continuity(
-    session: Session, accounts: dict[str, int], statements: tuple[Statement, ...], filename: str
+    session: Session, accounts: dict[str, int], statements: list[StatementHead], filename: str
 ) -> list[Problem]:
     """Warn where a statement's opening balance does not follow on from the previous closing.
 
@@ -315,7 +366,7 @@ def _continuity(
     for statement in statements:
         if statement.opening_balance_cents is None:
             continue
-        account = account_id(statement)
+        account = statement.account
         if _already_stored(session, accounts[account], statement):
             previous[account] = (statement.closing_date, statement.closing_balance_cents)
             continue

@@ -24,7 +24,7 @@ from lxml import etree
 
 from ingest.camt.xmlutil import LOCAL, cents, child_text, date_of
 from ingest.errors import IngestError
-from ingest.model import RawTransaction
+from ingest.rows import TxRow
 
 # Children the camt.053 schemas (001.02 to 001.08) allow; anything else is reported once.
 NTRY_KNOWN = frozenset(
@@ -86,11 +86,6 @@ _ABN_REMI = re.compile(rf"/REMI/(.*?)(?=/(?:{_ABN_KEYS})/|$)", re.S)
 _CREDITOR_ID = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{3}")
 
 
-def _clean(value: str | None) -> str:
-    """Collapse whitespace like :func:`ingest.text.clean_text`, without a regex (hot path)."""
-    return " ".join(value.split()) if value else ""
-
-
 @dataclass(slots=True)
 class EntryContext:
     """What an entry needs from its statement, plus the sink for warnings."""
@@ -108,26 +103,31 @@ class EntryContext:
             self.warnings.append((line, f"onbekend element {name} in {where} overgeslagen"))
 
 
-@dataclass(slots=True)
 class _Details:
-    """What one TxDtls says; every field optional."""
+    """What one TxDtls says; every field optional.
 
-    line: int
+    A plain class with class-level defaults: only the fields a TxDtls has are set on the
+    instance, which costs a fraction of a 16-field dataclass ``__init__`` per entry.
+    """
+
     amount: int | None = None
-    side: str = ""
+    side = ""
     end_to_end: str | None = None
     mandate: str | None = None
     creditor_id: str | None = None
     reference: str | None = None
     bank_code: str | None = None
-    dbtr_name: str = ""
-    cdtr_name: str = ""
-    ultimate_dbtr: str = ""
-    ultimate_cdtr: str = ""
-    dbtr_account: str = ""
-    cdtr_account: str = ""
-    remittance: str = ""
-    extra: str = ""
+    dbtr_name = ""
+    cdtr_name = ""
+    ultimate_dbtr = ""
+    ultimate_cdtr = ""
+    dbtr_account = ""
+    cdtr_account = ""
+    remittance = ""
+    extra = ""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
 
 
 def bank_code(element: etree._Element) -> str | None:
@@ -191,14 +191,14 @@ def _party(element: etree._Element, d: _Details, role: str) -> str:
 def _related_parties(element: etree._Element, d: _Details) -> None:
     for party in element:
         role = LOCAL[party.tag]
-        if role == "Dbtr":
-            d.dbtr_name = _party(party, d, role)
-        elif role == "Cdtr":
+        if role == "Cdtr":
             d.cdtr_name = _party(party, d, role)
-        elif role == "DbtrAcct":
-            d.dbtr_account = _account_id(party)
         elif role == "CdtrAcct":
             d.cdtr_account = _account_id(party)
+        elif role == "DbtrAcct":
+            d.dbtr_account = _account_id(party)
+        elif role == "Dbtr":
+            d.dbtr_name = _party(party, d, role)
         elif role == "UltmtDbtr":
             d.ultimate_dbtr = _party(party, d, role)
         elif role == "UltmtCdtr":
@@ -261,39 +261,32 @@ def _details(element: etree._Element, ctx: EntryContext) -> _Details:
     return d
 
 
-def _counterparty(d: _Details | None, outgoing: bool, own: str) -> tuple[str | None, str | None]:
-    if d is None:
-        return None, None
-    creditor = (d.cdtr_account, d.cdtr_name or d.ultimate_cdtr)
-    debtor = (d.dbtr_account, d.dbtr_name or d.ultimate_dbtr)
-    for iban, name in (creditor, debtor) if outgoing else (debtor, creditor):
-        if iban == own:  # some banks also show the account holder on its own side
-            iban = ""
-        if name or iban:
-            return iban or None, name or None
-    return None, None
-
-
-@dataclass(slots=True)
-class _Entry:
-    """The entry-level facts every transaction of the entry shares."""
-
-    line: int
-    currency: str
-    booking: dt.date
-    value: dt.date | None
-    reversal: bool
-    svcr_ref: str | None
-    code: str | None
-    info: str
-
-
 def _transaction(
-    e: _Entry, d: _Details | None, amount: int, batch: str | None, ctx: EntryContext
-) -> RawTransaction:
-    iban, name = _counterparty(d, (amount < 0) != e.reversal, ctx.account)
-    remittance = d.remittance if d else ""
-    info = e.info
+    entry: tuple[int, str, dt.date, dt.date | None, bool, str | None, str | None, str],
+    d: _Details | None,
+    amount: int,
+    batch: str | None,
+    ctx: EntryContext,
+) -> TxRow:
+    """One transaction as a :data:`ingest.rows.TxRow` (the fields of ``RawTransaction``)."""
+    line, currency, booking, value, reversal, svcr_ref, code, info = entry
+    name = iban = None
+    remittance = ""
+    if d is not None:
+        # the counterparty: creditor of money going out, debtor of money coming in (a reversal
+        # turns that around); the other side when that one is empty or the account itself
+        own = ctx.account
+        creditor = (d.cdtr_account, d.cdtr_name or d.ultimate_cdtr)
+        debtor = (d.dbtr_account, d.dbtr_name or d.ultimate_dbtr)
+        for side_iban, side_name in (
+            (creditor, debtor) if (amount < 0) != reversal else (debtor, creditor)
+        ):
+            if side_iban == own:  # some banks also show the account holder on its own side
+                side_iban = ""
+            if side_name or side_iban:
+                iban, name = side_iban or None, side_name or None
+                break
+        remittance = d.remittance
     if batch is None and info:  # entry-level text describes a single payment only
         full = _ABN_NAME.search(info) if "/NAME/" in info else None
         if full and (not name or full.group(1).strip().startswith(name)):
@@ -305,28 +298,23 @@ def _transaction(
             remittance = remi.group(1) if remi else (d.extra if d and d.extra else plain)
     elif not remittance and d is not None:
         remittance = d.extra
-    return RawTransaction(
-        account=ctx.account,
-        booking_date=e.booking,
-        amount_cents=amount,
-        currency=e.currency,
-        value_date=e.value,
-        counterparty_iban=iban,
-        counterparty_name=_clean(name) or None,
-        description=_clean(remittance),
-        end_to_end_id=d.end_to_end if d else None,
-        mandate_id=d.mandate if d else None,
-        creditor_id=d.creditor_id if d else None,
-        bank_reference=(d.reference if d and batch else None) or e.svcr_ref,
-        bank_transaction_code=(d.bank_code if d else None) or e.code,
-        is_reversal=e.reversal,
-        batch_id=batch,
-        line=d.line if d and batch else e.line,
-    )
+    cname = (" ".join(name.split()) or None) if name else None
+    description = " ".join(remittance.split()) if remittance else ""
+    if d is None:
+        return (
+            ctx.account, booking, amount, currency, value, iban, cname, description, None, None,
+            None, svcr_ref, code, reversal, batch, None, line,
+        )  # fmt: skip
+    return (
+        ctx.account, booking, amount, currency, value, iban, cname, description, d.end_to_end,
+        d.mandate, d.creditor_id, (d.reference if batch else None) or svcr_ref,
+        d.bank_code or code, reversal, batch, None, d.line if batch else line,
+    )  # fmt: skip
 
 
-def parse_entry(ntry: etree._Element, ctx: EntryContext) -> list[RawTransaction]:
-    """The transactions of one booked entry (none for an entry that is not booked)."""
+def parse_entry(ntry: etree._Element, ctx: EntryContext) -> list[TxRow]:
+    """The transactions of one booked entry (none for an entry that is not booked), as rows
+    in :data:`ingest.rows.TX_FIELDS` order."""
     file = ctx.file
     line = ntry.sourceline or 0
     ctx.count += 1
@@ -346,14 +334,16 @@ def parse_entry(ntry: etree._Element, ctx: EntryContext) -> list[RawTransaction]
             currency = child.get("Ccy") or "EUR"
         elif name == "CdtDbtInd":
             side = (child.text or "").strip()
+        elif name == "Sts":
+            status = (child.text or "").strip() or child_text(child, "Cd")
         elif name == "BookgDt":
             booking = date_of(child, file)
         elif name == "ValDt":
             value = date_of(child, file)
         elif name == "NtryDtls":
-            details.extend(tx for tx in child if LOCAL[tx.tag] == "TxDtls")
-        elif name == "Sts":
-            status = (child.text or "").strip() or child_text(child, "Cd")
+            for tx in child:
+                if LOCAL[tx.tag] == "TxDtls":
+                    details.append(tx)
         elif name == "AcctSvcrRef":
             svcr_ref = (child.text or "").strip() or None
         elif name == "BkTxCd":
@@ -387,7 +377,7 @@ def parse_entry(ntry: etree._Element, ctx: EntryContext) -> list[RawTransaction]
         ctx.warnings.append((line, f"boeking met status {status} (niet geboekt) overgeslagen"))
         return []
     sign = -1 if side == "DBIT" else 1
-    entry = _Entry(line, currency, booking, value, reversal, svcr_ref, code, info)
+    entry = (line, currency, booking, value, reversal, svcr_ref, code, info)
     if len(details) <= 1:
         parsed = _details(details[0], ctx) if details else None
         return [_transaction(entry, parsed, sign * amount, None, ctx)]

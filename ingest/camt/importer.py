@@ -15,8 +15,10 @@ from typing import TypeVar
 
 from ingest.banks import BANK_NAMES as BANKS
 from ingest.camt.reader import CamtDocument, read_camt053
+from ingest.camt.stream import CamtExtraction
 from ingest.errors import IngestError
 from ingest.model import ExtractResult, Problem, SourceFormat
+from ingest.source import Source
 
 _SIGNATURES = (b"urn:iso:std:iso:20022:tech:xsd:", b"BkToCstmrStmt")
 _MAX_MEMBERS = 2000
@@ -47,6 +49,22 @@ def bank_of(document: CamtDocument) -> str:
     return BANKS.get(code, "onbekend")
 
 
+def as_ingest_error(file: str, exc: Exception) -> IngestError:
+    """What a coach is told about an exception of lxml, zipfile or zlib on damaged input."""
+    if isinstance(exc, MemoryError):
+        return IngestError(
+            file, 1, "het bestand is te groot om in te lezen; splits de export per maand"
+        )
+    line = getattr(exc, "lineno", None) or 1
+    detail = getattr(exc, "msg", None) or exc.__class__.__name__
+    return IngestError(
+        file,
+        int(line),
+        f"het XML-bestand is beschadigd of onvolledig ({detail}); download "
+        "het afschrift opnieuw bij de bank",
+    )
+
+
 def guarded(file: str, action: Callable[[], T]) -> T:
     """Run ``action``; anything but an :class:`IngestError` becomes one, with a Dutch message.
 
@@ -57,19 +75,8 @@ def guarded(file: str, action: Callable[[], T]) -> T:
         return action()
     except IngestError:
         raise
-    except MemoryError:
-        raise IngestError(
-            file, 1, "het bestand is te groot om in te lezen; splits de export per maand"
-        ) from None
     except Exception as exc:
-        line = getattr(exc, "lineno", None) or 1
-        detail = getattr(exc, "msg", None) or exc.__class__.__name__
-        raise IngestError(
-            file,
-            int(line),
-            f"het XML-bestand is beschadigd of onvolledig ({detail}); download "
-            "het afschrift opnieuw bij de bank",
-        ) from None
+        raise as_ingest_error(file, exc) from None
 
 
 class Camt053Importer:
@@ -81,6 +88,10 @@ class Camt053Importer:
 
     def identify(self, data: bytes) -> bool:
         return looks_like_camt(data)
+
+    def stream(self, source: Source, filename: str) -> CamtExtraction:
+        """Read the document in batches (see :mod:`ingest.camt.stream`)."""
+        return CamtExtraction(source, filename)
 
     def extract(self, data: bytes, filename: str) -> ExtractResult:
         document = guarded(filename, lambda: read_camt053(data, filename))

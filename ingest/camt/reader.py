@@ -12,17 +12,19 @@ on depth and text size stay on (``huge_tree=False``).
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from lxml import etree
 
 from ingest.camt.entry import EntryContext, parse_entry
 from ingest.camt.xmlutil import LOCAL, cents, child_text, date_of, local, text
 from ingest.errors import IngestError
-from ingest.model import Problem, RawTransaction, Statement
+from ingest.model import Problem, Statement
+from ingest.rows import TxRow, transactions_of
 from ingest.text import normalize_iban
 
 STMT_KNOWN = frozenset(
@@ -70,7 +72,42 @@ class _StmtState:
     bic: str = ""
     header_read: bool = False
     balances: dict[str, tuple[int, object]] = field(default_factory=dict)
-    transactions: list[RawTransaction] = field(default_factory=list)
+    rows: list[TxRow] = field(default_factory=list)
+    total: int = 0
+    count: int = 0
+    first_currency: str = ""
+    streamed: tuple[str, str, int | None, int | None] | None = None
+    """(account, currency, opening, closing) its rows were streamed with, if they were."""
+
+    def add(self, rows: list[TxRow], keep: bool) -> None:
+        if not rows:
+            return
+        if not self.count:
+            self.first_currency = rows[0][3]
+        self.count += len(rows)
+        self.total += sum(row[2] for row in rows)
+        if keep:
+            self.rows.extend(rows)
+
+    def balance(self, *codes: str) -> tuple[int, object] | None:
+        for code in codes:
+            found = self.balances.get(code)
+            if found:
+                return found
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A statement as read to its end (its rows went elsewhere when streaming)."""
+
+    account: str
+    currency: str
+    statement_id: str | None
+    opening: tuple[int, object] | None
+    closing: tuple[int, object] | None
+    count: int
+    line: int
 
 
 def _not_camt(file: str, line: int, what: str) -> IngestError:
@@ -142,20 +179,17 @@ def _header(element: etree._Element, state: _StmtState, ctx: EntryContext) -> No
     ctx.statement_key = state.statement_id or f"stmt{state.number}"
 
 
-def _finish(state: _StmtState, ctx: EntryContext) -> Statement:
+def _finish(state: _StmtState, ctx: EntryContext) -> Finished:
     if not state.account:
         raise IngestError(
             ctx.file,
             state.line,
             "afschrift (Stmt) zonder rekeningnummer (Acct/Id); download het afschrift opnieuw",
         )
-    txs = state.transactions
-    if any(t.account != state.account for t in txs):  # Acct written after the entries
-        txs = [dataclasses.replace(t, account=state.account) for t in txs]
-    opening = state.balances.get("OPBD") or state.balances.get("PRCD")
-    closing = state.balances.get("CLBD")
+    opening = state.balance("OPBD", "PRCD")
+    closing = state.balance("CLBD")
     if opening is not None and closing is not None:
-        total = opening[0] + sum(t.amount_cents for t in txs)
+        total = opening[0] + state.total
         if total != closing[0]:
             ctx.warnings.append(
                 (
@@ -164,16 +198,31 @@ def _finish(state: _StmtState, ctx: EntryContext) -> Statement:
                     f"het eindsaldo {euro(closing[0])}; controleer of het afschrift compleet is",
                 )
             )
-    return Statement(
+    return Finished(
         account=state.account,
-        currency=state.currency or (txs[0].currency if txs else "EUR"),
-        transactions=tuple(txs),
+        currency=state.currency or state.first_currency or "EUR",
         statement_id=state.statement_id or None,
-        opening_balance_cents=opening[0] if opening else None,
-        opening_date=opening[1] if opening else None,  # type: ignore[arg-type]
-        closing_balance_cents=closing[0] if closing else None,
-        closing_date=closing[1] if closing else None,  # type: ignore[arg-type]
+        opening=opening,
+        closing=closing,
+        count=state.count,
         line=state.line,
+    )
+
+
+def _statement(state: _StmtState, done: Finished) -> Statement:
+    rows = state.rows
+    if any(row[0] != done.account for row in rows):  # Acct written after the entries
+        rows = [(done.account, *row[1:]) for row in rows]
+    return Statement(
+        account=done.account,
+        currency=done.currency,
+        transactions=transactions_of(rows),
+        statement_id=done.statement_id,
+        opening_balance_cents=done.opening[0] if done.opening else None,
+        opening_date=done.opening[1] if done.opening else None,  # type: ignore[arg-type]
+        closing_balance_cents=done.closing[0] if done.closing else None,
+        closing_date=done.closing[1] if done.closing else None,  # type: ignore[arg-type]
+        line=done.line,
     )
 
 
@@ -207,74 +256,101 @@ def _check_document(element: etree._Element, file: str) -> str:
     return f"camt.053.{found.group(2)}"
 
 
-def read_camt053(data: bytes, file: str) -> CamtDocument:
-    """Parse one camt.053 XML document (any version; BOM allowed).
+class CamtWalk:
+    """One pass over a camt.053 document, shared by the whole-file and the streaming reader.
 
     Only ``end`` events of ``Stmt`` and ``Ntry`` reach Python: the statement header is read
-    from the ``Stmt`` element when its first entry completes (the schema puts it first), and the
-    root is checked on the first event, before anything from the file is used.
+    from the ``Stmt`` element when its first entry completes (the schema puts it first), and
+    the root is checked on the first event, before anything from the file is used.
+    :meth:`events` yields ``(state, rows)`` for every entry and ``(state, finished)`` at the
+    end of every statement; ``keep`` keeps the rows on the state for the whole-file reader.
     """
-    version = ""
-    warnings: list[tuple[int, str]] = []
-    ctx = EntryContext(file=file, account="", statement_key="", warnings=warnings)
-    statements: list[Statement] = []
-    state: _StmtState | None = None
-    current: etree._Element | None = None
-    bic = ""
-    events = etree.iterparse(
-        io.BytesIO(data),
-        events=("end",),
-        tag=("{*}Stmt", "{*}Ntry"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-        remove_blank_text=True,  # no mixed content in camt; whitespace nodes cost time
+
+    def __init__(self, stream: BinaryIO, file: str, *, keep: bool) -> None:
+        self.stream = stream
+        self.file = file
+        self.keep = keep
+        self.version = ""
+        self.bic = ""
+        self.warnings: list[tuple[int, str]] = []
+        self.ctx = EntryContext(file=file, account="", statement_key="", warnings=self.warnings)
+        self.statements = 0
+
+    def events(self) -> Iterator[tuple[_StmtState, list[TxRow] | Finished]]:
+        file, ctx, keep = self.file, self.ctx, self.keep
+        state: _StmtState | None = None
+        current: etree._Element | None = None
+        events = etree.iterparse(
+            self.stream,
+            events=("end",),
+            tag=("{*}Stmt", "{*}Ntry"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+            remove_blank_text=True,  # no mixed content in camt; whitespace nodes cost time
+        )
+        for _, element in events:
+            if not self.version:
+                self.version = _check_document(element.getroottree().getroot(), file)
+            parent = element.getparent()
+            if LOCAL[element.tag] == "Ntry":
+                if parent is None or LOCAL[parent.tag] != "Stmt":
+                    raise _not_camt(
+                        file, element.sourceline or 1, "geen dagafschrift (Ntry buiten Stmt)"
+                    )
+                if parent is not current:
+                    current = parent
+                    state = _StmtState(line=parent.sourceline or 0, number=self.statements + 1)
+                    _header(parent, state, ctx)
+                assert state is not None
+                rows = parse_entry(element, ctx)
+                state.add(rows, keep)
+                yield state, rows
+            else:
+                if parent is None or LOCAL[parent.tag] != "BkToCstmrStmt":
+                    raise _not_camt(
+                        file, element.sourceline or 1, "geen CAMT.053 (Stmt op de verkeerde plek)"
+                    )
+                if element is not current or state is None:
+                    state = _StmtState(line=element.sourceline or 0, number=self.statements + 1)
+                _header(element, state, ctx)  # what is left: a Stmt without entries, trailing parts
+                done = _finish(state, ctx)
+                self.statements += 1
+                self.bic = self.bic or state.bic
+                yield state, done
+                state = current = None
+                ctx.count = 0
+            element.clear()
+            if parent is not None:  # drop what we have read, so memory stays flat
+                while element.getprevious() is not None:
+                    del parent[0]
+        root = events.root
+        if not self.version and root is not None:
+            self.version = _check_document(root, file)
+        if (
+            root is None
+            or LOCAL[root.tag] != "Document"
+            or (not self.statements and not _has_stmt_root(root))
+        ):
+            raise _not_camt(file, 1, "een XML-bestand")
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [Problem(self.file, line, message) for line, message in self.warnings]
+
+
+def read_camt053(data: bytes, file: str) -> CamtDocument:
+    """Parse one camt.053 XML document (any version; BOM allowed) whole."""
+    walk = CamtWalk(io.BytesIO(data), file, keep=True)
+    statements = [
+        _statement(state, event) for state, event in walk.events() if isinstance(event, Finished)
+    ]
+    return CamtDocument(
+        version=walk.version, statements=statements, problems=walk.problems, bic=walk.bic
     )
-    for _, element in events:
-        if not version:
-            version = _check_document(element.getroottree().getroot(), file)
-        parent = element.getparent()
-        if LOCAL[element.tag] == "Ntry":
-            if parent is None or LOCAL[parent.tag] != "Stmt":
-                raise _not_camt(
-                    file, element.sourceline or 1, "geen dagafschrift (Ntry buiten Stmt)"
-                )
-            if parent is not current:
-                current = parent
-                state = _StmtState(line=parent.sourceline or 0, number=len(statements) + 1)
-                _header(parent, state, ctx)
-            assert state is not None
-            state.transactions.extend(parse_entry(element, ctx))
-        else:
-            if parent is None or LOCAL[parent.tag] != "BkToCstmrStmt":
-                raise _not_camt(
-                    file, element.sourceline or 1, "geen CAMT.053 (Stmt op de verkeerde plek)"
-                )
-            if element is not current or state is None:
-                state = _StmtState(line=element.sourceline or 0, number=len(statements) + 1)
-            _header(element, state, ctx)  # what is left: a Stmt without entries, trailing parts
-            statements.append(_finish(state, ctx))
-            bic = bic or state.bic
-            state = current = None
-            ctx.count = 0
-        element.clear()
-        if parent is not None:  # drop what we have read, so memory stays flat
-            while element.getprevious() is not None:
-                del parent[0]
-    root = events.root
-    if not version and root is not None:
-        version = _check_document(root, file)
-    if (
-        root is None
-        or LOCAL[root.tag] != "Document"
-        or (not statements and not _has_stmt_root(root))
-    ):
-        raise _not_camt(file, 1, "een XML-bestand")
-    problems = [Problem(file, line, message) for line, message in warnings]
-    return CamtDocument(version=version, statements=statements, problems=problems, bic=bic)
 
 
 def _has_stmt_root(root: etree._Element) -> bool:

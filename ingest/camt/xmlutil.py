@@ -113,5 +113,16 @@ def date_of(element: etree._Element, file: str) -> dt.date | None:
     for child in element:
         name = LOCAL[child.tag]
         if name == "Dt" or name == "DtTm":
-            return date(text(child), file, child.sourceline or 0)
+            raw = child.text
+            found = _RAW_DATES.get(raw)
+            if found is None:
+                found = date(raw.strip() if raw else "", file, child.sourceline or 0)
+                if len(_RAW_DATES) > 100_000:
+                    _RAW_DATES.clear()
+                _RAW_DATES[raw] = found
+            return found
     return None
+
+
+_RAW_DATES: dict[str | None, dt.date] = {}
+"""Date element text as written -> date (a statement repeats a few hundred dates)."""

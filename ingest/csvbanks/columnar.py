@@ -13,9 +13,7 @@ handed to the row parser one by one ("slow" rows).
 from __future__ import annotations
 
 import gc
-import itertools
 import re
-from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
@@ -27,6 +25,7 @@ from ingest.csvbanks.rows import RowParser, own_account
 from ingest.csvbanks.table import WS_CLASS, Table, clean_series, strip_expr
 from ingest.errors import IngestError
 from ingest.model import RawTransaction
+from ingest.rows import TX_FIELDS
 
 _DET = "det_"
 
@@ -81,9 +80,28 @@ def _col(d: Dialect, label: str | None) -> str | None:
 
 def convert(d: Dialect, table: Table, parse: RowParser) -> list[RawTransaction] | None:
     """The transactions of ``table`` in file order, or ``None`` if the row engine must decide."""
+    out = convert_frame(d, table, parse)
+    if out is None:
+        return None
+    fields = [out.get_column(name).to_list() for name in TX_FIELDS]
+    # 100 000 new tracked objects trigger many collections that cannot find garbage (all of
+    # them are alive); pausing the collector takes about a fifth off this loop
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return list(map(RawTransaction, *fields))
+    finally:
+        if paused:
+            gc.enable()
+
+
+def convert_frame(d: Dialect, table: Table, parse: RowParser) -> pl.DataFrame | None:
+    """The transactions of ``table`` in file order as a frame with the columns
+    :data:`ingest.rows.TX_FIELDS` (the fields of ``RawTransaction``), or ``None`` if the row
+    engine must decide."""
     frame, n = table.frame, table.frame.height
     if n == 0:
-        return []
+        return pl.DataFrame(schema=TX_SCHEMA)
     keys = KEYED.get(d.details_parser) if d.details_parser else None
     det = keyed_columns(frame[_col(d, d.details) or ""], keys, _DET) if keys is not None else None
     if det is not None:
@@ -170,85 +188,101 @@ def convert(d: Dialect, table: Table, parse: RowParser) -> list[RawTransaction] 
     columns = _dates(d, frame, keys is not None)
     if columns is None:
         return None
-    account = _accounts(d, frame)
-    get = out.get_column
-    none: Iterable[Any] = itertools.repeat(None, n)
-
-    def values(name: str) -> Iterable[Any]:
-        return get(name).to_list() if name in exprs else itertools.repeat(None, n)
-
     booking, value_date = columns
-    fields: list[Iterable[Any]] = [
-        account,
+
+    def values(name: str, dtype: type[pl.DataType] = pl.String, default: Any = None) -> pl.Series:
+        if name in exprs:
+            return out.get_column(name)
+        return pl.repeat(default, n, dtype=dtype, eager=True)
+
+    series: list[pl.Series] = [
+        _accounts(d, frame),
         booking,
-        get("amount").to_list(),
-        values("currency") if "currency" in exprs else itertools.repeat("EUR", n),
-        value_date if value_date is not None else none,
+        out.get_column("amount"),
+        values("currency", default="EUR"),
+        value_date if value_date is not None else pl.repeat(None, n, dtype=pl.Date, eager=True),
         values("iban"),
         values("name"),
-        values("description") if "description" in exprs else itertools.repeat("", n),
+        values("description", default=""),
         values("end_to_end_id"),
         values("mandate_id"),
         values("creditor_id"),
         values("bank_reference"),
         values("code"),
-        get("reversal").to_list() if "reversal" in exprs else itertools.repeat(False, n),
+        values("reversal", pl.Boolean, False),
         values("batch_id"),
-        values("balance"),
-        table.lines,
+        values("balance", pl.Int64),
+        pl.Series(table.lines, dtype=pl.Int64),
     ]
-    # 100 000 new tracked objects trigger many collections that cannot find garbage (all of
-    # them are alive); pausing the collector takes about a fifth off this loop
-    paused = gc.isenabled()
-    gc.disable()
+    result = pl.DataFrame(
+        {name: part.alias(name) for name, part in zip(TX_FIELDS, series, strict=True)}
+    ).cast(TX_SCHEMA)
+    slow_rows = out["_slow"].arg_true().to_list()
+    if not slow_rows:
+        return result
     try:
-        txs = list(map(RawTransaction, *fields))
-    finally:
-        if paused:
-            gc.enable()
-    slow_rows = out["_slow"].arg_true()
-    try:
-        for i in slow_rows.to_list():
-            txs[i] = parse(list(frame.row(i)[: len(d.columns)]), txs[i].line)
+        fixed = [parse(list(frame.row(i)[: len(d.columns)]), table.lines[i]) for i in slow_rows]
     except IngestError:
         return None  # not expected; the row engine then reports the first problem in order
-    return txs
+    index = pl.Series(slow_rows, dtype=pl.UInt32)
+    return result.with_columns(
+        result.get_column(name).scatter(index, [getattr(tx, name) for tx in fixed])
+        for name in TX_FIELDS
+    )
+
+
+TX_SCHEMA = pl.Schema({
+    "account": pl.String, "booking_date": pl.Date, "amount_cents": pl.Int64,
+    "currency": pl.String, "value_date": pl.Date, "counterparty_iban": pl.String,
+    "counterparty_name": pl.String, "description": pl.String, "end_to_end_id": pl.String,
+    "mandate_id": pl.String, "creditor_id": pl.String, "bank_reference": pl.String,
+    "bank_transaction_code": pl.String, "is_reversal": pl.Boolean, "batch_id": pl.String,
+    "balance_after_cents": pl.Int64, "line": pl.Int64,
+})  # fmt: skip
+"""Columns and types of :func:`convert_frame` (in :data:`ingest.rows.TX_FIELDS` order)."""
+
+
+def _mapped(values: pl.Series, found: dict[Any, Any], dtype: Any) -> pl.Series:
+    """``values`` mapped through ``found`` (which holds every distinct non-null value)."""
+    keys = [k for k in found if k is not None]
+    return values.replace_strict(keys, [found[k] for k in keys], default=None, return_dtype=dtype)
 
 
 def _dates(
     d: Dialect, frame: pl.DataFrame, keyed: bool
-) -> tuple[list[Any], list[Any] | None] | None:
+) -> tuple[pl.Series, pl.Series | None] | None:
     """Booking and value dates through the row parser's own date function, once per distinct
     string (a statement has a few hundred distinct dates in 100 000 rows)."""
     style = d.date_style
-    raw = frame.get_column(_col(d, d.booking_date) or "").to_list()
-    found = {s: parse_date_text(s, style) for s in set(raw)}
+    raw = frame.get_column(_col(d, d.booking_date) or "")
+    found = {s: parse_date_text(s, style) for s in raw.unique().to_list()}
     if None in found.values():
         return None
-    booking = list(map(found.__getitem__, raw))
-    value_date: list[Any] | None = None
+    booking = _mapped(raw, found, pl.Date)
+    value_date: pl.Series | None = None
     if d.value_date is not None:
-        vraw = frame.get_column(_col(d, d.value_date) or "").to_list()
-        vfound = {s: parse_date_text(s, style) if s else None for s in set(vraw)}
+        vraw = frame.get_column(_col(d, d.value_date) or "")
+        vfound = {s: parse_date_text(s, style) if s else None for s in vraw.unique().to_list()}
         if any(v is None for s, v in vfound.items() if s):
             return None
-        value_date = list(map(vfound.__getitem__, vraw))
+        value_date = _mapped(vraw, vfound, pl.Date)
         if keyed:
             return None  # no dialect has both; keep the fallback order exact if one ever does
     elif keyed:
-        traw = frame.get_column(_DET + "value_date").to_list()
-        tfound = {s: parse_date_text(s, DateStyle.DMY) if s else None for s in set(traw)}
-        value_date = list(map(tfound.__getitem__, traw))
+        traw = frame.get_column(_DET + "value_date")
+        tfound = {
+            s: parse_date_text(s, DateStyle.DMY) if s else None for s in traw.unique().to_list()
+        }
+        value_date = _mapped(traw, tfound, pl.Date)
     return booking, value_date
 
 
-def _accounts(d: Dialect, frame: pl.DataFrame) -> Iterable[str]:
+def _accounts(d: Dialect, frame: pl.DataFrame) -> pl.Series:
     n = frame.height
     if d.account is None:
-        return itertools.repeat(own_account("", d.account_bank_code), n)
+        return pl.repeat(own_account("", d.account_bank_code), n, dtype=pl.String, eager=True)
     raw = frame.get_column(_col(d, d.account) or "")
-    if raw.n_unique() == 1:
-        return itertools.repeat(own_account(raw[0], d.account_bank_code), n)
-    values = raw.to_list()
-    found = {s: own_account(s, d.account_bank_code) for s in set(values)}
-    return list(map(found.__getitem__, values))
+    found = {s: own_account(s, d.account_bank_code) for s in raw.unique().to_list()}
+    if len(found) == 1:
+        return pl.repeat(found[raw[0]], n, dtype=pl.String, eager=True)
+    return _mapped(raw, found, pl.String)

@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from ingest.csvbanks.columnar import convert, supports
 from ingest.csvbanks.dialect import Dialect, format_cents
 from ingest.csvbanks.rows import EXCEL_HINT, RowParser, compile_row
+from ingest.csvbanks.stream import CsvExtraction, streams
 from ingest.csvbanks.table import read_table
 from ingest.errors import IngestError
 from ingest.model import ExtractResult, Problem, RawTransaction, SourceFormat, Statement
+from ingest.source import Source
 from ingest.text import decode
 
 _HEAD = 8192
@@ -82,6 +84,13 @@ class CsvImporter:
             return all(d.shape(_cells(ln, d)) for ln in lines[:_SHAPE_ROWS])
         except csv.Error:
             return False
+
+    def stream(self, source: Source, filename: str) -> CsvExtraction | None:
+        """Read the file in pieces (see :mod:`ingest.csvbanks.stream`), where the columnar
+        reader applies; ``None`` sends the file to :meth:`extract`."""
+        if not self._columnar or not streams(self.dialect, source.head(4)):
+            return None
+        return CsvExtraction(self, source, filename)
 
     def extract(self, data: bytes, filename: str) -> ExtractResult:
         d = self.dialect

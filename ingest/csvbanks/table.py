@@ -98,18 +98,38 @@ def read_table(text: str, d: Dialect) -> Table | None:
         return None
     first = 0
     if d.has_header:
-        end = text.find("\n")
-        first = len(text) if end < 0 else end + 1
+        first = header_end(text)
         if not _header_ok(text[:first].removesuffix("\n").removesuffix("\r"), d):
             return _by_line(text, d)
     body = text[first:]
+    if not rows_ok(body, d):
+        return _by_line(text, d)
+    return read_rows(body, d, 2 if d.has_header else 1, check_shape=True)
+
+
+def header_end(text: str) -> int:
+    """Where the line after the first one starts."""
+    end = text.find("\n")
+    return len(text) if end < 0 else end + 1
+
+
+def header_ok(text: str, d: Dialect) -> bool:
+    """Whether ``text`` starts with exactly ``d``'s header line."""
+    return _header_ok(text[: header_end(text)].removesuffix("\n").removesuffix("\r"), d)
+
+
+def rows_ok(body: str, d: Dialect) -> bool:
+    """Every line of ``body`` is plain CSV of ``d``'s column count (see :func:`read_table`)."""
     field, sep = _grammar(d)
     line = f"{field}(?:{sep}{field}){{{len(d.columns) - 1}}}"
-    if not _chunks(body).str.contains(f"\\A(?:{line}\\r?\\n)*(?:{line})?\\z").all():
-        return _by_line(text, d)
+    return bool(_chunks(body).str.contains(f"\\A(?:{line}\\r?\\n)*(?:{line})?\\z").all())
+
+
+def read_rows(body: str, d: Dialect, start: int, *, check_shape: bool) -> Table | None:
+    """Data lines that passed :func:`rows_ok`, the first being file line ``start``; ``None`` in
+    the rare cases polars reads them differently (see :func:`read_table`)."""
     n = body.count("\n") + (0 if body.endswith("\n") or not body else 1)
-    start = 2 if d.has_header else 1
-    return _read(body, d, n, range(start, start + n))
+    return _read(body, d, n, range(start, start + n), check_shape=check_shape)
 
 
 def _chunks(body: str, parts: int = 4) -> pl.Series:
@@ -124,7 +144,9 @@ def _chunks(body: str, parts: int = 4) -> pl.Series:
     return pl.concat(pieces, rechunk=False) if pieces else pl.Series([""])
 
 
-def _read(body: str, d: Dialect, n: int, numbers: range | list[int]) -> Table | None:
+def _read(
+    body: str, d: Dialect, n: int, numbers: range | list[int], *, check_shape: bool = True
+) -> Table | None:
     schema = {f"c{i}": pl.String for i in range(len(d.columns))}
     if n == 0:
         return Table(pl.DataFrame(schema=schema), [])
@@ -143,7 +165,7 @@ def _read(body: str, d: Dialect, n: int, numbers: range | list[int]) -> Table | 
     longest = frame.select(pl.max_horizontal(pl.all().str.len_bytes().max())).item()
     if longest is not None and longest > _FIELD_LIMIT:
         return None
-    if d.shape is not None and not d.shape(list(frame.row(0))):
+    if check_shape and d.shape is not None and not d.shape(list(frame.row(0))):
         return None
     return Table(frame, numbers)
 

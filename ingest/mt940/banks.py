@@ -15,6 +15,8 @@ from ingest.banks import BANK_NAMES
 from ingest.model import ExtractResult, Problem, SourceFormat
 from ingest.mt940.details import SPLITTERS
 from ingest.mt940.reader import decode_text, read_mt940
+from ingest.mt940.stream import UNKNOWN_BANK, Mt940Extraction
+from ingest.source import Source
 from ingest.text import decode
 
 UNKNOWN = "onbekend"
@@ -104,6 +106,10 @@ class MT940Importer:
             return False
         return found is not None and (self.bank == UNKNOWN or found == self.bank)
 
+    def stream(self, source: Source, filename: str) -> Mt940Extraction:
+        """Read the file in batches (see :mod:`ingest.mt940.stream`)."""
+        return Mt940Extraction(self, source, filename)
+
     def extract(self, data: bytes, filename: str) -> ExtractResult:
         text = decode_text(data, filename)
         dialect = dialect_of(self.bank, text)
@@ -117,12 +123,7 @@ class MT940Importer:
             volksbank=self.bank in VOLKSBANK,
         )
         if self.bank == UNKNOWN:
-            note = Problem(
-                filename,
-                1,
-                "de bank van dit MT940-bestand is niet herkend; tegenpartij en omschrijving zijn "
-                "zo goed mogelijk uit de vrije tekst gehaald",
-            )
+            note = Problem(filename, 1, UNKNOWN_BANK)
             result = ExtractResult(
                 result.format,
                 result.bank,

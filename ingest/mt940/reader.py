@@ -13,7 +13,9 @@ import dataclasses
 import datetime as dt
 import decimal
 import gc
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import mt940
 
@@ -21,11 +23,16 @@ from ingest.errors import IngestError
 from ingest.model import ExtractResult, Problem, RawTransaction, SourceFormat, Statement
 from ingest.mt940.details import Splitter
 from ingest.mt940.locate import check_line, locate_error
-from ingest.mt940.scan import Block, library_text, scan
+from ingest.mt940.scan import Block, Entry, library_text, scan
+from ingest.rows import TxRow, transactions_of
 from ingest.text import decode, iban_from_nl_bban, is_iban
 
 OPTIONS = mt940.Options.all()
 _NO_CODE = "\x00"
+NO_STATEMENT = (
+    "dit is geen MT940-afschrift: er staat geen :20:- of :25:-regel in; lever het "
+    "MT940-bestand aan zoals de bank het maakt"
+)
 _AGAIN = "exporteer het afschrift opnieuw bij de bank"
 
 
@@ -181,12 +188,7 @@ def _read(
 ) -> ExtractResult:
     blocks = scan(text, filename)
     if not blocks:
-        raise IngestError(
-            filename,
-            1,
-            "dit is geen MT940-afschrift: er staat geen :20:- of :25:-regel in; lever het "
-            "MT940-bestand aan zoals de bank het maakt",
-        )
+        raise IngestError(filename, 1, NO_STATEMENT)
     parsed = _envelope(library_text(text, blocks), text, filename, volksbank)
     if len(parsed) != len(blocks):
         raise IngestError(filename, blocks[0].line, f"het bestand is beschadigd; {_AGAIN}")
@@ -195,7 +197,7 @@ def _read(
         _statement(block, lib, text, filename, bank_code, splitter, problems)
         for block, lib in zip(blocks, parsed, strict=True)
     ]
-    _check_continuity(statements, blocks, filename, problems)
+    check_continuity(statements, blocks, filename, problems)
     return ExtractResult(
         format=SourceFormat.MT940,
         bank=bank,
@@ -213,15 +215,21 @@ def _balance(data: dict[str, Any], *keys: str) -> Any:
     return None
 
 
-def _statement(
-    block: Block,
-    lib: Any,
-    text: str,
-    filename: str,
-    bank_code: str | None,
-    splitter: Splitter,
-    problems: list[Problem],
-) -> Statement:
+@dataclass(frozen=True, slots=True)
+class Head:
+    """A statement's own facts, from the library's reading of its header and tail."""
+
+    account: str
+    currency: str
+    opening_cents: int
+    closing_cents: int
+    opening_date: dt.date | None
+    closing_date: dt.date | None
+    statement_id: str | None
+
+
+def statement_head(block: Block, lib: Any, filename: str, bank_code: str | None) -> Head:
+    """Account, balances and id of one statement, checked; raises for what is missing."""
     data: dict[str, Any] = lib.data
     raw_account = data.get("account_identification")
     if not raw_account:
@@ -237,7 +245,7 @@ def _statement(
     if opening is None:
         raise IngestError(filename, block.line, f"afschrift mist het beginsaldo (:60F:); {_AGAIN}")
     if closing is None:
-        last = block.entries[-1].line if block.entries else block.line
+        last = block.lines[-1] if block.count else block.line
         raise IngestError(
             filename,
             last,
@@ -257,15 +265,40 @@ def _statement(
     if opening_cents is None or closing_cents is None:
         line = block.opening_line if opening_cents is None else block.closing_line
         raise IngestError(filename, line, f"saldo heeft meer dan twee decimalen; {_AGAIN}")
-    acct = own_account(raw_account, bank_code)
-    currency = opening.amount.currency or "EUR"
-    lib_txs = lib.transactions
-    if len(lib_txs) != len(block.entries):
+    number = data.get("statement_number")
+    sequence = data.get("sequence_number")
+    ref = (data.get("transaction_reference") or "").strip()
+    statement_id = f"{number}/{sequence}" if number and sequence else number or ref or None
+    return Head(
+        own_account(raw_account, bank_code),
+        opening.amount.currency or "EUR",
+        opening_cents,
+        closing_cents,
+        _plain(opening.date),
+        _plain(closing.date),
+        statement_id,
+    )
+
+
+def entry_rows(
+    entries: list[Entry],
+    lib_txs: list[Any],
+    head: Head,
+    block: Block,
+    text: str,
+    filename: str,
+    splitter: Splitter,
+    problems: list[Problem],
+) -> list[TxRow]:
+    """The transactions of ``entries`` (the library's ``lib_txs`` beside our scan of them), as
+    rows in :data:`ingest.rows.TX_FIELDS` order."""
+    if len(lib_txs) != len(entries):
         raise IngestError(filename, block.line, f"afschrift is beschadigd; {_AGAIN}")
+    acct, currency = head.account, head.currency
     dates: dict[dt.date, dt.date] = {}
-    txs: list[RawTransaction] = []
-    total = 0
-    for entry, lt in zip(block.entries, lib_txs, strict=True):
+    rows: list[TxRow] = []
+    append = rows.append
+    for entry, lt in zip(entries, lib_txs, strict=True):
         d = lt.data
         cents = _cents(d["amount"].amount)
         if cents is None:
@@ -274,7 +307,6 @@ def _statement(
                 entry.line,
                 f"regel :61: heeft een bedrag met meer dan twee decimalen; {_AGAIN}",
             )
-        total += cents
         value = d["date"]
         value_date = dates.get(value)
         if value_date is None:
@@ -287,7 +319,7 @@ def _statement(
             )
         code = d.get("id")
         if code == _NO_CODE:  # also what "12.50" gives: amount 12, no code, reference ".50..."
-            message = check_line(text.split("\n")[entry.line - 1])
+            message = check_line(_line_at(text, entry.offset))
             raise IngestError(
                 filename, entry.line, message or f"regel :61: is onleesbaar; {_AGAIN}"
             )
@@ -303,8 +335,8 @@ def _statement(
                     "omschrijving overgenomen",
                 )
             )
-        txs.append(
-            RawTransaction(
+        append(
+            (
                 acct,
                 booking_date,
                 cents,
@@ -324,29 +356,51 @@ def _statement(
                 entry.line,
             )
         )
-    if opening_cents + total != closing_cents:
-        problems.append(
-            Problem(
-                filename,
-                block.closing_line or block.line,
-                f"eindsaldo {_money(closing_cents)} klopt niet met beginsaldo "
-                f"{_money(opening_cents)} plus de transacties ({_money(total)}); controleer of "
-                "het afschrift compleet is",
-            )
-        )
-    number = data.get("statement_number")
-    sequence = data.get("sequence_number")
-    ref = (data.get("transaction_reference") or "").strip()
-    statement_id = f"{number}/{sequence}" if number and sequence else number or ref or None
+    return rows
+
+
+def _line_at(text: str, offset: int) -> str:
+    end = text.find("\n", offset)
+    return text[offset:] if end < 0 else text[offset:end]
+
+
+def balance_problem(head: Head, total: int, block: Block, filename: str) -> Problem | None:
+    if head.opening_cents + total == head.closing_cents:
+        return None
+    return Problem(
+        filename,
+        block.closing_line or block.line,
+        f"eindsaldo {_money(head.closing_cents)} klopt niet met beginsaldo "
+        f"{_money(head.opening_cents)} plus de transacties ({_money(total)}); controleer of "
+        "het afschrift compleet is",
+    )
+
+
+def _statement(
+    block: Block,
+    lib: Any,
+    text: str,
+    filename: str,
+    bank_code: str | None,
+    splitter: Splitter,
+    problems: list[Problem],
+) -> Statement:
+    head = statement_head(block, lib, filename, bank_code)
+    rows = entry_rows(
+        block.entries(text), lib.transactions, head, block, text, filename, splitter, problems
+    )
+    problem = balance_problem(head, sum(row[2] for row in rows), block, filename)
+    if problem is not None:
+        problems.append(problem)
     return Statement(
-        account=acct,
-        currency=currency,
-        transactions=tuple(txs),
-        statement_id=statement_id,
-        opening_balance_cents=opening_cents,
-        opening_date=_plain(opening.date),
-        closing_balance_cents=closing_cents,
-        closing_date=_plain(closing.date),
+        account=head.account,
+        currency=head.currency,
+        transactions=transactions_of(rows),
+        statement_id=head.statement_id,
+        opening_balance_cents=head.opening_cents,
+        opening_date=head.opening_date,
+        closing_balance_cents=head.closing_cents,
+        closing_date=head.closing_date,
         line=block.line,
     )
 
@@ -355,8 +409,19 @@ def _plain(value: dt.date | None) -> dt.date | None:
     return None if value is None else dt.date(value.year, value.month, value.day)
 
 
-def _check_continuity(
-    statements: list[Statement], blocks: list[Block], filename: str, problems: list[Problem]
+class _Balances(Protocol):
+    @property
+    def account(self) -> str: ...
+
+    @property
+    def opening_balance_cents(self) -> int | None: ...
+
+    @property
+    def closing_balance_cents(self) -> int | None: ...
+
+
+def check_continuity(
+    statements: Sequence[_Balances], blocks: list[Block], filename: str, problems: list[Problem]
 ) -> None:
     """Consecutive statements of one account must chain: a gap means a missing statement."""
     for i in range(1, len(statements)):

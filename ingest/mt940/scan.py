@@ -15,6 +15,7 @@ library's own parse (see the speed target in the package docs).
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass, field
 
 from ingest.errors import IngestError
@@ -31,13 +32,19 @@ class Entry:
     """One ``:61:`` with the raw lines of the ``:86:`` tags that follow it."""
 
     line: int
+    offset: int = 0
     details: list[str] = field(default_factory=list)
     details_line: int = 0
 
 
 @dataclass(slots=True)
 class Block:
-    """One statement: from a ``:20:`` (or a ``:25:`` without one) to the next."""
+    """One statement: from a ``:20:`` (or a ``:25:`` without one) to the next.
+
+    Its entries are kept as numbers only (a statement may hold a million): per ``:61:`` its
+    line and offset, the line of its first ``:86:`` and the span of text its ``:86:`` values
+    lie in; :meth:`entries` turns a range of them into :class:`Entry` objects.
+    """
 
     line: int
     offset: int = 0
@@ -47,8 +54,55 @@ class Block:
     opening_text: str = ""
     closing_line: int = 0
     closing_text: str = ""
-    entries: list[Entry] = field(default_factory=list)
     info: list[str] = field(default_factory=list)
+    end: int = 0
+    """Offset where the next statement starts (or the end of the text)."""
+    tail: int = 0
+    """Offset of the first tag after the entries that is not ``:61:``/``:86:`` (0: none)."""
+    chunkable: bool = True
+    """Only ``:61:``/``:86:`` between the first entry and the tail: the entries can be given to
+    the library in slices, each between the header and the tail (see :mod:`ingest.mt940.stream`)."""
+    lines: array[int] = field(default_factory=lambda: array("q"))
+    offsets: array[int] = field(default_factory=lambda: array("q"))
+    details_lines: array[int] = field(default_factory=lambda: array("q"))
+    spans: array[int] = field(default_factory=lambda: array("q"))
+    """Two numbers per entry: where its first ``:86:`` value starts and its last one ends."""
+
+    @property
+    def count(self) -> int:
+        return len(self.lines)
+
+    def entries(self, text: str, first: int = 0, end: int | None = None) -> list[Entry]:
+        """Entries ``first..end-1`` with their ``:86:`` lines, read again from ``text``."""
+        stop = self.count if end is None else end
+        spans = self.spans
+        return [
+            Entry(
+                self.lines[i],
+                self.offsets[i],
+                _details(text, spans[2 * i], spans[2 * i + 1]),
+                self.details_lines[i],
+            )
+            for i in range(first, stop)
+        ]
+
+
+def _details(text: str, start: int, end: int) -> list[str]:
+    """The ``:86:`` lines of one entry: its ``:86:`` values between ``start`` and ``end``, split
+    at the known tags in between exactly as :func:`scan` reads them."""
+    lines: list[str] = []
+    if end <= start:
+        return lines
+    content_start: int | None = start
+    for m in _TAG.finditer(text, start, end):
+        if m.group(1) not in _KNOWN:
+            continue
+        if content_start is not None:
+            _add_lines(lines, text[content_start : m.start()])
+        content_start = m.end() if m.group(1) == "86" else None
+    if content_start is not None:
+        _add_lines(lines, text[content_start:end])
+    return lines
 
 
 def _add_lines(target: list[str], content: str) -> None:
@@ -78,8 +132,9 @@ def scan(text: str, filename: str) -> list[Block]:
     """Walk the tags once; see the module docstring."""
     blocks: list[Block] = []
     block: Block | None = None
-    entry: Entry | None = None  # the open transaction, while its :86: tags may follow
-    target: list[str] | None = None  # the :86: value being read goes here
+    entry = -1  # the open transaction (index in its block), while its :86: tags may follow
+    info = False  # a statement-level :86: value is being read
+    reading = False  # a :86: value is being read (to the next known tag)
     content_start = 0
     line = 1
     pos = 0
@@ -91,18 +146,25 @@ def scan(text: str, filename: str) -> list[Block]:
         start = m.start()
         line += count("\n", pos, start)
         pos = start
-        if target is not None:
-            _add_lines(target, text[content_start:start])
-            target = None
+        if reading:
+            assert block is not None
+            if info:
+                _add_lines(block.info, text[content_start:start])
+            else:
+                block.spans[2 * entry + 1] = start
+            reading = info = False
+        if block is not None and block.count and tag != "86" and tag != "61" and not block.tail:
+            block.tail = start
         if tag == "86":
             if block is None:
                 continue
-            if entry is not None:
-                target = entry.details
-                if not entry.details_line:
-                    entry.details_line = line
+            reading = True
+            if entry >= 0:
+                if not block.details_lines[entry]:
+                    block.details_lines[entry] = line
+                    block.spans[2 * entry] = m.end()
             else:
-                target = block.info
+                info = True
             content_start = m.end()
         elif tag == "61":
             if block is None:
@@ -112,17 +174,26 @@ def scan(text: str, filename: str) -> list[Block]:
                     "transactie (:61:) staat buiten een afschrift (geen :20: of :25: ervoor); "
                     "exporteer het afschrift opnieuw bij de bank",
                 )
-            entry = Entry(line)
-            block.entries.append(entry)
+            entry = block.count
+            block.lines.append(line)
+            block.offsets.append(start)
+            block.details_lines.append(0)
+            block.spans.extend((0, 0))
+            if block.tail:
+                block.chunkable = False
         elif tag == "NS":
             pass
         else:
-            entry = None
+            entry = -1
             if tag == "20":
+                if block is not None:
+                    block.end = start
                 block = Block(line, start)
                 blocks.append(block)
             elif tag == "25":
                 if block is None or block.has_account:
+                    if block is not None:
+                        block.end = start
                     block = Block(line, start, synthetic_20=True)
                     blocks.append(block)
                 block.has_account = True
@@ -134,8 +205,13 @@ def scan(text: str, filename: str) -> list[Block]:
             elif tag == "62":
                 block.closing_line = line
                 block.closing_text = _line_end(text, start)
-    if target is not None:
-        _add_lines(target, text[content_start:])
+    if reading and block is not None:
+        if info:
+            _add_lines(block.info, text[content_start:])
+        else:
+            block.spans[2 * entry + 1] = len(text)
+    if block is not None:
+        block.end = len(text)
     return blocks
 
 

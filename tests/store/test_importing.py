@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select, update
 
+from ingest.camt import write_camt053
 from ingest.canonical import TRANSACTION_SCHEMA
 from ingest.errors import IngestError
 from ingest.model import ExtractResult, RawTransaction, SourceFormat, Statement
 from store.db import session_scope
 from store.households import create_household, get_household
-from store.importing import store_result
-from store.models import AuditEvent, Base, Import, RawFile, Transaction
+from store.importing import import_bytes, import_file, store_result
+from store.models import (
+    Account,
+    AuditEvent,
+    Base,
+    Household,
+    Import,
+    RawFile,
+    StatementRow,
+    Transaction,
+)
 from store.transactions import delete_transaction, transactions_frame
 
 ACCOUNT = "NL91ABNA0417164300"
@@ -181,3 +193,124 @@ def test_every_import_is_audited(db: Engine) -> None:
         actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
         actors = session.scalars(select(AuditEvent.actor)).all()
     assert actions[-1] == "import" and set(actors) == {"coach1"}
+
+
+# Importing from disk: streamed, possibly in a worker process, in batches.
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "ingest"
+STREAMED = [
+    DATA / "camt" / "ing_001.02.xml",
+    DATA / "mt940" / "ing" / "structured.sta",
+    DATA / "csv" / "ing" / "ing-alle-rekeningen.csv",
+]
+
+
+def rows(engine: Engine, household: str = "H1") -> list[tuple[object, ...]]:
+    with session_scope(engine) as session:
+        frame = transactions_frame(session, household, include_deleted=True)
+    return [tuple(r) for r in frame.drop("import_id").iter_rows()]
+
+
+def from_disk(engine: Engine, path: Path, **options: Any) -> Any:
+    with session_scope(engine) as session:
+        return import_file(session, "H1", path, path.name, "coach1", **options)
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of two rows, here and in a worker process."""
+    import ingest.rows
+
+    monkeypatch.setattr(ingest.rows.Batcher.__init__, "__defaults__", (2,))
+    monkeypatch.setenv("HHB_IMPORT_BATCH_ROWS", "2")
+
+
+@pytest.mark.parametrize("path", STREAMED, ids=[p.name for p in STREAMED])
+def test_a_file_from_disk_is_stored_as_from_memory_with_or_without_a_worker(
+    db: Engine, path: Path, small_batches: None
+) -> None:
+    with session_scope(db) as session:
+        in_memory = import_bytes(session, "H2", path.read_bytes(), path.name, "coach1")
+    expected = rows(db, "H2")
+    assert expected and in_memory.n_added == len(expected)
+    with session_scope(db) as session:
+        session.execute(delete(Transaction))
+        session.execute(delete(StatementRow))
+        h1 = select(Household.id).where(Household.code == "H1").scalar_subquery()
+        session.execute(update(Account).values(household_id=h1))
+    for worker in (False, True):
+        summary = from_disk(db, path, worker=worker)
+        stored = rows(db)
+        assert [r[1:] for r in stored] == [r[1:] for r in expected]  # all but the household
+        assert (summary.n_added, summary.period_start, summary.period_end) == (
+            (len(expected) if not worker else 0),
+            in_memory.period_start,
+            in_memory.period_end,
+        )
+        assert summary.accounts == in_memory.accounts and summary.bank == in_memory.bank
+
+
+@pytest.mark.parametrize("worker", [False, True], ids=["one process", "worker"])
+def test_a_failure_between_batches_leaves_no_trace(
+    db: Engine,
+    worker: bool,
+    small_batches: None,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from store.batch_writer import BatchWriter
+
+    written = BatchWriter.write
+    calls: list[int] = []
+
+    def fail_on_the_third(self: BatchWriter, batch: Any) -> None:
+        calls.append(len(batch))
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        written(self, batch)
+
+    monkeypatch.setattr(BatchWriter, "write", fail_on_the_third)
+    days = [tx(D(2024, 1, 1 + i), -100 * (i + 1), line=i) for i in range(10)]
+    path = tmp_path / "tien.xml"
+    path.write_bytes(write_camt053([result(*days, opening=0).statements[0]], version="001.02"))
+    with pytest.raises(RuntimeError):
+        from_disk(db, path, worker=worker)
+    assert calls[:2] == [2, 2]  # two batches were inserted before the failure
+    assert (count(db, Import), count(db, RawFile), count(db, Transaction)) == (0, 0, 0)
+
+
+def test_a_worker_that_dies_is_an_error_unless_the_file_can_be_read_here(
+    db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.worker
+    import store.importing
+
+    monkeypatch.setattr(ingest.worker, "COMMAND", ("/bin/false",))
+    monkeypatch.setattr(store.importing, "RETRY_WHOLE_BYTES", 0)  # as for a very large file
+    with pytest.raises(IngestError) as err:
+        from_disk(db, STREAMED[0], worker=True)
+    assert "onverwacht afgebroken" in err.value.message
+    assert (count(db, Import), count(db, Transaction)) == (0, 0)
+    monkeypatch.undo()
+    monkeypatch.setattr(ingest.worker, "COMMAND", ("/bin/false",))
+    assert from_disk(db, STREAMED[0], worker=True).n_added == 4  # read again, in this process
+
+
+def test_an_unreadable_file_in_the_worker_gives_the_readers_message(
+    db: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "kapot.sta"
+    path.write_bytes((DATA / "mt940" / "rabobank" / "amount.bad.txt").read_bytes())
+    with pytest.raises(IngestError) as in_worker:
+        from_disk(db, path, worker=True)
+    with pytest.raises(IngestError) as in_process:
+        from_disk(db, path, worker=False)
+    assert str(in_worker.value) == str(in_process.value)
+    assert count(db, Import) == 0
+
+
+def test_progress_is_reported_up_to_the_file_size(db: Engine, small_batches: None) -> None:
+    seen: list[int] = []
+    path = STREAMED[0]
+    from_disk(db, path, progress=seen.append)
+    assert len(seen) > 1 and seen == sorted(seen) and seen[-1] == path.stat().st_size
