@@ -25,38 +25,40 @@ level  source (rule_id)
 0      nothing applies: rubriek overig, ketenpartner the counterparty's name (``overig``)
 ====== ======================================================================================
 
-How it stays fast (20-40 million rows): the registry and the name lists run once per distinct
-(IBAN, name) pair (:mod:`budget.classify_registry`); every row then *points* at a candidate
-classification: first its pair's, then a candidate computed for the (small) subset of rows a
-stronger source applies to. Only the pointer array is written per source; the five output
-columns are gathered once at the end. No Python code runs per transaction.
+How it stays fast (20-40 million rows, two cores): every row gets a number for its (IBAN, name)
+pair from categorical codes (:mod:`budget.classify_pairs`); the registry and the name lists run
+once per distinct pair (:mod:`budget.classify_registry`), giving each pair a default candidate
+classification. Then, per chunk of whole households and two chunks at a time, each stronger
+source finds the (small) set of rows it may still classify, reads only their descriptions, and
+points them at a candidate that is made once per distinct answer (:mod:`budget.classify_picks`):
+the registry's text patterns (:mod:`budget.classify_sources`), the rules of thumb
+(:mod:`budget.classify_heuristics`) and the coach's rules (:mod:`budget.classify_rules`). The five
+output columns are gathered once at the end. No Python code runs per transaction, and the
+chunking never changes a result: every source looks within one household.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
-from budget import categories as cat
 from budget.categories import RUBRIEKEN, Rubriek
-from budget.classify_registry import CHAIN, RegistryTables, pair_frame
-from budget.classify_sources import (
-    Picks,
-    apply_heuristics,
-    apply_registry,
-    apply_rules,
-    brand,
-    ketenpartner_expr,
-    registry_reason,
-    rubriek_expr,
-)
+from budget.classify_heuristics import apply_heuristics
+from budget.classify_pairs import KEY, PAIR_COLUMNS, U64, Base, Codes, RowKeys, pair_keys
+from budget.classify_picks import Index, Picks
+from budget.classify_registry import RegistryTables, pair_frame
+from budget.classify_rules import active_rules, apply_rules
+from budget.classify_sources import Chains, apply_registry
+from budget.recurring_keys import CHUNK_ROWS, household_chunks
+from budget.recurring_keys import Index as Rows
 from ingest.canonical import TRANSACTION_SCHEMA
 from ingest.payers import PayerRegistry, default_registry
 
@@ -177,12 +179,49 @@ def _tables(registry: PayerRegistry) -> RegistryTables:
     return cached[1]
 
 
+THREADS = int(os.environ.get("HHB_CLASSIFY_THREADS", "2"))
+"""Chunks classified at the same time: polars releases the GIL in its loops, and most of the
+work per chunk (word scans, regexes, gathers) runs on one core, so two threads keep both cores
+of the target machine busy. ``HHB_CLASSIFY_THREADS=1`` classifies chunks one by one."""
+
+INPUT_COLUMNS: Final = (
+    "household",
+    "account",
+    "booking_date",
+    "amount_cents",
+    "counterparty_iban",
+    "counterparty_name",
+    "description",
+    "bank_transaction_code",
+    "tx_key",
+)
+"""The columns classification reads; ``household``, ``account``, ``counterparty_iban`` and
+``counterparty_name`` may be ``Categorical`` (cheaper to hold, and their codes are free)."""
+TEXT_COLUMNS: Final = ("description", "bank_transaction_code", "tx_key")
+
+
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """What the chunks share, built once per call."""
+
+    tables: RegistryTables
+    base: Base
+    codes: Codes
+    chains: Chains
+    rules: pl.DataFrame
+    names: pl.Series | None
+
+
 def classify(
     transactions: pl.DataFrame,
     rules: pl.DataFrame | Sequence[Rule],
     registry: PayerRegistry | None = None,
 ) -> pl.DataFrame:
-    """The canonical table with :data:`CLASSIFICATION_SCHEMA` added, rows in the same order."""
+    """The canonical table with :data:`CLASSIFICATION_SCHEMA` added, rows in the same order.
+
+    Works per chunk of whole households (:func:`budget.recurring_keys.household_chunks`), which
+    changes memory and speed, never the result.
+    """
     tables = _tables(registry or default_registry())
     rule_table = rules if isinstance(rules, pl.DataFrame) else rules_frame(rules)
     df = transactions
@@ -190,111 +229,65 @@ def classify(
         return df.with_columns(
             pl.lit(None, dtype).alias(name) for name, dtype in CLASSIFICATION_SCHEMA.items()
         )
-    keys = df.select("counterparty_iban", "counterparty_name")
-    pairs = pair_frame(tables, keys.unique())
-    pair_id: npt.NDArray[np.int64] = (
-        keys.join(
-            pairs.select("counterparty_iban", "counterparty_name").with_row_index("_pair"),
-            on=["counterparty_iban", "counterparty_name"],
-            how="left",
-            nulls_equal=True,
-            maintain_order="left",
+    work = df.select(INPUT_COLUMNS)
+    chunks = household_chunks(work.get_column("household"), CHUNK_ROWS)
+
+    def part(rows: slice | Rows, columns: Sequence[str]) -> pl.DataFrame:
+        if isinstance(rows, slice):
+            return work.select(columns)[rows]
+        return work.select(pl.col(columns).gather(rows))
+
+    codes = Codes(work.schema)
+    with ThreadPoolExecutor(max_workers=min(THREADS, len(chunks))) as pool:
+        # 1. Per chunk: a pair key per row and the chunk's distinct pairs.
+        keyed = list(pool.map(lambda r: pair_keys(part(r, PAIR_COLUMNS), codes), chunks))
+        # 2. Once: the table's distinct pairs, what the registry and name lists say about each,
+        # and where each chunk's pairs are among them.
+        found = pl.concat([k[1] for k in keyed])
+        distinct = found.unique(KEY, keep="first", maintain_order=True)
+        place = found.join(
+            distinct.select(KEY).with_row_index("_pair"), on=KEY, how="left", maintain_order="left"
         )
-        .get_column("_pair")
-        .to_numpy()
-        .astype(np.int64)
-    )
-    defaults, levels, text_pair = _pair_defaults(tables, pairs)
-    picks = Picks(defaults, pair_id, levels)
-    needs_text = text_pair[pair_id]
-    apply_registry(tables, picks, df, pairs, pair_id, needs_text)
-    apply_heuristics(picks, df, pairs, pair_id)
-    apply_rules(picks, df, pairs, pair_id, rule_table, normalise_names)
-    return df.hstack(picks.result().select(list(CLASSIFICATION_SCHEMA)).get_columns())
+        index = place.get_column("_pair").to_numpy().astype(np.int64)
+        bounds = np.cumsum([0] + [k[1].height for k in keyed])
+        pairs = pair_frame(tables, distinct.select(PAIR_COLUMNS))
+        active = active_rules(rule_table)
+        naam = active.filter(pl.col("match") == "naam").height > 0
+        shared = _Shared(
+            tables,
+            Base.build(tables, pairs, distinct.get_column(KEY)),
+            codes,
+            Chains.build(tables, pairs),
+            active,
+            normalise_names(pairs.get_column("counterparty_name")) if naam else None,
+        )
+
+        # 3. Per chunk: every source on its rows.
+        def one(job: int) -> pl.DataFrame:
+            key, chunk_pairs = keyed[job]
+            places = index[bounds[job] : bounds[job + 1]]
+            frame = part(chunks[job], INPUT_COLUMNS)
+            return _classify_chunk(shared, frame, key, chunk_pairs.get_column(KEY), places)
+
+        results = list(pool.map(one, range(len(chunks))))
+    out = pl.concat(results, rechunk=False)
+    if not isinstance(chunks[0], slice):
+        order = np.concatenate([c for c in chunks if not isinstance(c, slice)])
+        out = out[np.argsort(order)]
+    return df.hstack(out.get_columns())
 
 
-def _pair_defaults(
-    tables: RegistryTables, pairs: pl.DataFrame
-) -> tuple[pl.DataFrame, npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
-    """One candidate per pair (registry without text, a name list, or overig) and its level.
-
-    Pairs whose chain holds a payer with text patterns are decided per row (level stays 0 here;
-    :func:`budget.classify_sources.apply_registry` does them).
-    """
-    in_chain = pl.any_horizontal(
-        pl.col(f"c{i}_payer").is_in(list(tables.text_payers)).fill_null(False) for i in range(CHAIN)
-    )
-    plain = pl.col("c0_payer").is_not_null() & ~in_chain
-    name = pl.col("counterparty_name")
-    shop = brand(name, cat.SUPERMARKETS)
-    creditor = brand(name, cat.CREDITORS)
-    insurer = brand(name, cat.INSURERS)
-    display = pl.coalesce(name.str.strip_chars().replace("", None), pl.lit(cat.ONBEKEND))
-    kp = ketenpartner_expr(tables, pl.col("c0_payer"), pl.col("c0_kind"), name)
-    regeling = pl.col("c0_regeling")
-    frame = pairs.select(
-        in_chain.alias("_text"),
-        pl.when(plain)
-        .then(4)
-        .when(shop.is_not_null() | creditor.is_not_null() | insurer.is_not_null())
-        .then(2)
-        .otherwise(0)
-        .cast(pl.Int8)
-        .alias("_level"),
-        pl.when(plain)
-        .then(kp)
-        .when(shop.is_not_null())
-        .then(shop)
-        .when(creditor.is_not_null())
-        .then(pl.coalesce(creditor.replace("", None), display))
-        .when(insurer.is_not_null())
-        .then(insurer)
-        .otherwise(display)
-        .alias("ketenpartner"),
-        pl.when(plain)
-        .then(rubriek_expr(pl.col("c0_kind"), regeling, pl.lit(-1)))
-        .when(shop.is_not_null())
-        .then(pl.lit(Rubriek.BOODSCHAPPEN.value))
-        .when(creditor.is_not_null())
-        .then(pl.lit(Rubriek.AFLOSSING_SCHULDEN.value))
-        .when(insurer.is_not_null())
-        .then(pl.lit(Rubriek.VERZEKERINGEN.value))
-        .otherwise(pl.lit(Rubriek.OVERIG.value))
-        .alias("rubriek"),
-        pl.when(plain).then(regeling).alias("regeling"),
-        pl.when(plain)
-        .then(pl.concat_str(pl.lit("register:"), pl.col("c0_payer")))
-        .when(shop.is_not_null())
-        .then(pl.lit("boodschappen"))
-        .when(creditor.is_not_null())
-        .then(pl.lit("schuldeiser"))
-        .when(insurer.is_not_null())
-        .then(pl.lit("verzekeraar"))
-        .otherwise(pl.lit("overig"))
-        .alias("rule_id"),
-        pl.when(plain)
-        .then(
-            registry_reason(
-                kp, pl.col("c0_on"), pl.col("c0_evidence"), regeling, pl.lit(None, pl.String)
-            )
-        )
-        .when(shop.is_not_null())
-        .then(
-            pl.concat_str(
-                pl.lit("betaling aan "), shop, pl.lit(" (supermarkt of drogist): boodschappen")
-            )
-        )
-        .when(creditor.is_not_null())
-        .then(
-            pl.concat_str(
-                pl.lit("betaling aan schuldeiser of incassobureau '"), display, pl.lit("'")
-            )
-        )
-        .when(insurer.is_not_null())
-        .then(pl.concat_str(pl.lit("betaling aan verzekeraar "), insurer))
-        .otherwise(pl.lit("niet herkend: geen regel, betaler of vuistregel past"))
-        .alias("reason"),
-    )
-    levels = frame.get_column("_level").to_numpy().astype(np.int8)
-    text = frame.get_column("_text").to_numpy().astype(np.bool_)
-    return frame.drop("_level", "_text"), levels, text
+def _classify_chunk(
+    shared: _Shared, frame: pl.DataFrame, key: U64, chunk_keys: pl.Series, places: Index
+) -> pl.DataFrame:
+    """One chunk; ``chunk_keys`` are its distinct pairs, ``places`` their rows in the table's."""
+    text = [c for c in TEXT_COLUMNS if isinstance(frame.schema[c], pl.Categorical | pl.Enum)]
+    frame = frame.with_columns(pl.col(text).cast(pl.String))
+    base = shared.base.subset(places)
+    keys = RowKeys.of(frame, key, chunk_keys, shared.codes)
+    picks = Picks(base.table, keys.pair.copy(), base.level[keys.pair])
+    apply_registry(shared.tables, base, shared.chains.subset(places), picks, frame, keys)
+    apply_heuristics(base, picks, frame, keys)
+    names = None if shared.names is None else shared.names.gather(places)
+    apply_rules(base, picks, frame, keys, shared.rules, names)
+    return picks.result(RUBRIEK_DTYPE)

@@ -6,7 +6,8 @@ Why two levels: the registry's own matcher (:meth:`ingest.payers.PayerRegistry.m
 the IBAN or the name is therefore decided once per pair. What depends on the description (which
 regeling a UWV payment is, whether a municipality pays bijstand or collects a tax, a toeslag
 recognised by text alone) is decided per row with the registry's own patterns translated to
-polars (Rust) regexes, and only on the rows that can need it.
+polars (Rust) regexes (:func:`rust_regex`), and only on the rows that can need it
+(:mod:`budget.classify_sources`).
 
 The registry semantics are kept exactly (see docs/formats/payers.md): an IBAN decides; otherwise
 the first payer whose name pattern matches, where a ``requires_text`` payer (a municipality) also
@@ -18,7 +19,6 @@ a short *chain* of name candidates, found by asking the registry again without t
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -211,122 +211,4 @@ def pair_frame(tables: RegistryTables, pairs: pl.DataFrame) -> pl.DataFrame:
         pairs.with_row_index("_pair")
         .join(found_frame, on="_pair", how="left", maintain_order="left")
         .drop("_pair")
-    )
-
-
-def resolve_texts(tables: RegistryTables, sub: pl.DataFrame) -> pl.DataFrame:
-    """Per row: the payer of the chain whose text decides, the regeling and the text that said so.
-
-    ``sub`` holds ``description`` and the chain columns of its pair. Returns ``payer``, ``on``,
-    ``evidence``, ``kind``, ``regeling`` and ``regeling_text`` (the words of the description that
-    named the regeling, when it was the description).
-    """
-    present = set()
-    for i in range(CHAIN):
-        present |= set(sub.get_column(f"c{i}_payer").drop_nulls().unique().to_list())
-    hit_gid: dict[str, pl.Expr] = {}
-    hit_text: dict[str, pl.Expr] = {}
-    columns: list[pl.Expr] = []
-    for payer_id in sorted(present & tables.text_payers):
-        mask = pl.any_horizontal(pl.col(f"c{i}_payer") == payer_id for i in range(CHAIN))
-        desc = pl.when(mask).then(pl.col("description"))
-        for rule in tables.texts[payer_id]:
-            columns.append(desc.str.extract(rule.polars_regex, 1).alias(f"_t{rule.gid}"))
-        gid: pl.Expr | None = None
-        text: pl.Expr | None = None
-        for rule in reversed(tables.texts[payer_id]):
-            hit = pl.col(f"_t{rule.gid}").is_not_null()
-            gid = pl.when(hit).then(pl.lit(rule.gid)).otherwise(gid)
-            text = pl.when(hit).then(pl.col(f"_t{rule.gid}")).otherwise(text)
-        assert gid is not None and text is not None
-        hit_gid[payer_id], hit_text[payer_id] = gid, text
-    work = sub.with_columns(columns)
-    exprs: list[pl.Expr] = []
-    for i in range(CHAIN):
-        payer = pl.col(f"c{i}_payer")
-        desc_gid: pl.Expr = pl.lit(None, pl.Int32)
-        desc_text: pl.Expr = pl.lit(None, pl.String)
-        for payer_id in hit_gid:
-            desc_gid = pl.when(payer == payer_id).then(hit_gid[payer_id]).otherwise(desc_gid)
-            desc_text = pl.when(payer == payer_id).then(hit_text[payer_id]).otherwise(desc_text)
-        name_gid = pl.col(f"c{i}_name_text")
-        gid = pl.min_horizontal(desc_gid.cast(pl.Int32), name_gid)
-        from_desc = desc_gid.is_not_null() & (name_gid.is_null() | (desc_gid <= name_gid))
-        requires = payer.is_in([p.id for p in tables.payers.values() if p.requires_text])
-        exprs += [
-            gid.alias(f"_gid{i}"),
-            pl.when(from_desc).then(desc_text).alias(f"_gtext{i}"),
-            (
-                payer.is_not_null()
-                & (~requires | (pl.col(f"c{i}_on") == "iban") | gid.is_not_null())
-            ).alias(f"_ok{i}"),
-        ]
-    work = work.with_columns(exprs)
-    pick = [pl.col(f"_ok{i}") for i in range(CHAIN)]
-
-    def chosen(field: str) -> pl.Expr:
-        expr: pl.Expr = pl.lit(None, pl.Int32 if field == "_gid" else pl.String)
-        for i in reversed(range(CHAIN)):
-            name = f"{field}{i}" if field.startswith("_") else f"c{i}_{field}"
-            expr = pl.when(pick[i]).then(pl.col(name)).otherwise(expr)
-        return expr
-
-    gid_map = {r.gid: r for r in tables.rules.values()}
-    regeling_of = {g: r.regeling for g, r in gid_map.items() if r.regeling}
-    kind_of = {g: str(r.kind) for g, r in gid_map.items() if r.kind is not None}
-    out = work.select(
-        chosen("payer").alias("payer"),
-        chosen("on").alias("on"),
-        chosen("evidence").alias("evidence"),
-        chosen("kind").alias("base_kind"),
-        chosen("regeling").alias("via_regeling"),
-        chosen("_gid").alias("gid"),
-        chosen("_gtext").alias("regeling_text"),
-    )
-    gid_col = pl.col("gid")
-    return out.select(
-        "payer",
-        "on",
-        "evidence",
-        pl.coalesce(
-            gid_col.replace_strict(kind_of, default=None, return_dtype=pl.String),
-            pl.col("base_kind"),
-        ).alias("kind"),
-        pl.coalesce(
-            gid_col.replace_strict(regeling_of, default=None, return_dtype=pl.String),
-            pl.col("via_regeling"),
-        ).alias("regeling"),
-        pl.when(
-            gid_col.replace_strict(regeling_of, default=None, return_dtype=pl.String).is_not_null()
-        )
-        .then(pl.col("regeling_text"))
-        .alias("regeling_text"),
-    )
-
-
-def resolve_standalone(tables: RegistryTables, descriptions: pl.Series) -> pl.DataFrame:
-    """The first standalone text pattern in each description: payer, kind, regeling, text."""
-    frame = descriptions.rename("description").to_frame()
-    rules: Sequence[TextRule] = tables.standalone
-    if not rules:
-        return frame.select(
-            *(pl.lit(None, pl.String).alias(c) for c in ("payer", "kind", "regeling", "text"))
-        )
-    frame = frame.with_columns(
-        pl.col("description").str.extract(r.polars_regex, 1).alias(f"_s{k}")
-        for k, r in enumerate(rules)
-    )
-    payer: pl.Expr = pl.lit(None, pl.String)
-    kind: pl.Expr = pl.lit(None, pl.String)
-    regeling: pl.Expr = pl.lit(None, pl.String)
-    text: pl.Expr = pl.lit(None, pl.String)
-    for k, rule in reversed(list(enumerate(rules))):
-        hit = pl.col(f"_s{k}").is_not_null()
-        own = rule.kind or tables.payers[rule.payer_id].kind
-        payer = pl.when(hit).then(pl.lit(rule.payer_id)).otherwise(payer)
-        kind = pl.when(hit).then(pl.lit(str(own))).otherwise(kind)
-        regeling = pl.when(hit).then(pl.lit(rule.regeling, pl.String)).otherwise(regeling)
-        text = pl.when(hit).then(pl.col(f"_s{k}")).otherwise(text)
-    return frame.select(
-        payer.alias("payer"), kind.alias("kind"), regeling.alias("regeling"), text.alias("text")
     )

@@ -9,7 +9,11 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
+import budget.classify as classify_module
 from budget.categories import Rubriek
 from budget.classify import (
     CLASSIFICATION_SCHEMA,
@@ -18,11 +22,13 @@ from budget.classify import (
     RuleMatch,
     classify,
     normalise_name,
+    rules_frame,
 )
 from hhb.demo.ledger import monthly_statements
 from hhb.demo.seed import SEED_CODE
 from hhb.demo.world import generate_household
 from ingest.canonical import TRANSACTION_SCHEMA, frame, keyed
+from ingest.payers import default_registry
 
 BEHEER = "NL05INGB0751963427"
 EIGEN = "NL94INGB0663258914"
@@ -487,3 +493,152 @@ def test_budget_never_imports_dash_or_flask() -> None:
                 names = [node.module]
             for name in names:
                 assert name.split(".")[0] not in ("dash", "flask"), f"{path.name}: {name}"
+
+
+def _mixed_world() -> tuple[pl.DataFrame, list[Rule]]:
+    """Demo households plus the hand-made own-account and weekly cases, with every rule kind."""
+    own = [
+        row(-5000, "J. de Vries", "Spaarpot", "NL02BUNQ6340802244", household="O"),
+        row(5000, "J. de Vries", "Spaarpot", BEHEER, account="NL02BUNQ6340802244", household="O"),
+        row(-17500, "J. de Vries", "Leefgeld week 1 2024", EIGEN, household="O"),
+        row(-73750, "J. de Vries", "Teruggave energie doorgestort", EIGEN, household="O"),
+    ]
+    start = dt.date(2024, 1, 4)
+    weekly = [
+        row(-17500, "S. de Vries", f"week {i}", EIGEN, day=start + dt.timedelta(weeks=i))
+        for i in range(5)
+    ]
+    world = pl.concat([_demo_frame(i, 4) for i in range(10)] + [frame(own + weekly)])
+    first = world.row(0, named=True)
+    rules = [
+        _rule(1, RuleMatch.NAAM, "S DE VRIES", Rubriek.OVERIG, ketenpartner="Zus"),
+        _rule(2, RuleMatch.TRANSACTIE, str(first["tx_key"]), Rubriek.HUUR),
+        Rule(
+            3,
+            str(first["household"]),
+            RuleMatch.IBAN,
+            str(first["counterparty_iban"]),
+            Rubriek.ENERGIE,
+            None,
+            "jdevries",
+            dt.datetime(2024, 3, 12, 10, tzinfo=dt.UTC),
+        ),
+    ]
+    return world, rules
+
+
+def test_chunks_threads_and_row_order_never_change_the_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world, rules = _mixed_world()
+    whole = classify(world, rules)
+    assert whole.get_column("rule_id").is_in(["coach:1", "coach:2", "coach:3"]).sum() >= 7
+    monkeypatch.setattr(classify_module, "CHUNK_ROWS", 150)
+    assert_frame_equal(classify(world, rules), whole)
+    monkeypatch.setattr(classify_module, "THREADS", 1)
+    assert_frame_equal(classify(world, rules), whole)
+    order = pl.Series(range(world.height)).sample(fraction=1.0, shuffle=True, seed=3)
+    shuffled = classify(world[order.to_numpy()], rules)
+    assert_frame_equal(shuffled, whole[order.to_numpy()])
+
+
+def test_categorical_key_columns_classify_as_strings() -> None:
+    world, rules = _mixed_world()
+    want = classify(world, rules).select(list(CLASSIFICATION_SCHEMA))
+    keys = ["household", "account", "counterparty_iban", "counterparty_name"]
+    other = pl.Categorical(pl.Categories("test-classify-other"))
+    for given_frame in (
+        world.with_columns(pl.col(keys).cast(pl.Categorical)),
+        world.with_columns(pl.col("household", "account").cast(pl.Categorical)),
+        world.with_columns(pl.col("counterparty_iban", "description").cast(other)),
+    ):
+        got = classify(given_frame, rules)
+        assert got.schema["household"] == given_frame.schema["household"]
+        assert_frame_equal(got.select(list(CLASSIFICATION_SCHEMA)), want)
+    categorical_rules = rules_frame(rules).with_columns(pl.col("household").cast(pl.Categorical))
+    got = classify(world.with_columns(pl.col(keys).cast(pl.Categorical)), categorical_rules)
+    assert_frame_equal(got.select(list(CLASSIFICATION_SCHEMA)), want)
+
+
+_NAMES = [
+    None,
+    "UWV",
+    "SVB",
+    "BELASTINGDIENST",
+    "BELASTINGDIENST/TOESLAGEN",
+    "GEMEENTE UTRECHT",
+    "GEMEENTE AMERSFOORT",
+    "Gemeente Zeist",
+    "DUO",
+    "CAK",
+    "Vitens NV",
+    "Zorg & Zekerheid, afdeling relaties",
+    "BghU",
+    "Hoogheemraadschap De Stichtse Rijnlanden",
+    "K. Jansen",
+]
+_WORDS = [
+    "WW-UITKERING",
+    "WGA",
+    "WAO",
+    "ZORGTOESLAG",
+    "HUURTOESLAG",
+    "KINDGEBONDEN",
+    "BUDGET",
+    "KINDERBIJSLAG",
+    "KWARTAAL",
+    "AOW",
+    "2024",
+    "PWJ/TAO",
+    "01-01-24/31-01-24",
+    "AANSLAG",
+    "AFVALSTOFFENHEFFING",
+    "BIJZONDERE",
+    "BIJSTAND",
+    "PARTICIPATIEWET",
+    "STUDIEFINANCIERING",
+    "VOORLOPIGE",
+    "TERUGGAAF",
+    "EIGEN",
+    "BIJDRAGE",
+    "WMO",
+    "termijn",
+    "4417302",
+]
+_IBANS = [None, "NL32ABNA0057781041", "NL86INGB0002445588", "NL45INGB0705001903"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_NAMES),
+            st.lists(st.sampled_from(_WORDS), max_size=6).map(" ".join),
+            st.sampled_from(_IBANS),
+            st.sampled_from([-4500, 12300]),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_registry_per_row_agrees_with_the_registry_matcher(
+    lines: list[tuple[str | None, str, str | None, int]],
+) -> None:
+    """Payer and regeling per row are what the registry's own matcher says, for any mix of
+    names, IBANs and words (first listed text pattern wins, a municipality needs a text, a
+    standalone pattern works without a name), whatever else is in the table."""
+    rows = [
+        row(amount, name, text, iban, household=f"H{i}", account=f"NL00TEST{i:010d}")
+        for i, (name, text, iban, amount) in enumerate(lines)
+    ]
+    out = classify(frame(rows), [])
+    registry = default_registry()
+    for (name, text, iban, _), got in zip(lines, out.iter_rows(named=True), strict=True):
+        match = registry.match(iban, name, text)
+        if match is None:
+            assert not got["rule_id"].startswith("register:"), (name, text, iban)
+        else:
+            assert (got["rule_id"], got["regeling"]) == (
+                f"register:{match.payer_id}",
+                match.regeling,
+            ), (name, text, iban)

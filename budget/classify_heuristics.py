@@ -1,0 +1,169 @@
+"""Rules of thumb a coach would apply: leefgeld, cash, groceries, debts, salary, own accounts.
+
+Each heuristic finds the rows it may still classify first (their level is below its own, see
+:mod:`budget.classify`) and only then reads their description, so the word scans run on the
+rows that can use them. Its answer depends on the counterparty at most (the IBAN in the reason,
+the name as ketenpartner), so the candidates are made once per pair and the rows point at them
+(:func:`per_pair`); leefgeld, cash and a supermarket have one candidate for all rows.
+
+Every heuristic looks inside one household only (links, weekly transfers, own accounts join on
+it), which is what lets :func:`budget.classify.classify` work on chunks of whole households.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from budget import categories as cat
+from budget.categories import Rubriek
+from budget.classify_pairs import HUISHOUDBOEKJE, U64, Base, RowKeys, brand, display, fixed
+from budget.classify_picks import (
+    LEVEL_LEEFGELD,
+    LEVEL_NAME_LIST,
+    LEVEL_OWN,
+    LEVEL_TEXT,
+    Index,
+    Mask,
+    Picks,
+    distinct,
+    scan,
+)
+
+LINK = ["h", "a", "i"]  # household, account and counterparty IBAN, as codes
+
+
+def link_keys(keys: RowKeys, rows: Index) -> pl.DataFrame:
+    """The (household, account, counterparty IBAN) codes of ``rows``, null where missing: a
+    missing value joins nothing, as with the strings."""
+    frame = pl.DataFrame({"h": keys.household[rows], "a": keys.account[rows], "i": keys.iban[rows]})
+    return frame.select(pl.when(pl.col(c) > 0).then(pl.col(c)).alias(c) for c in LINK)
+
+
+def _isin(codes: U64, values: U64) -> Mask:
+    found = pl.Series(codes).is_in(pl.Series(values).implode())
+    return found.fill_null(False).to_numpy().astype(np.bool_)
+
+
+def per_pair(
+    picks: Picks, base: Base, rows: Index, level: int, keys: RowKeys, exprs: list[pl.Expr]
+) -> None:
+    """Classify ``rows`` with ``exprs`` computed once per pair among them."""
+    if not len(rows):
+        return
+    unique, which = distinct(keys.pair[rows])
+    values = base.pairs.select("counterparty_iban", "counterparty_name")[unique].select(exprs)
+    picks.add(rows, level, values, which)
+
+
+def _iban_reason(start: str, end: str) -> pl.Expr:
+    return pl.concat_str(pl.lit(start), pl.col("counterparty_iban"), pl.lit(end))
+
+
+def apply_heuristics(base: Base, picks: Picks, frame: pl.DataFrame, keys: RowKeys) -> None:
+    """Leefgeld, cash, groceries, debts, salary, and transfers between own accounts."""
+    amount = frame.get_column("amount_cents")
+    out: Mask = (amount < 0).fill_null(False).to_numpy().astype(np.bool_)
+    income: Mask = (amount > 0).fill_null(False).to_numpy().astype(np.bool_)
+    no_iban: Mask = keys.iban == 0
+    description = frame.get_column("description")
+    everything = np.ones(len(keys.pair), dtype=np.bool_)
+    # Leefgeld by text, then everything between the same two accounts.
+    rows = scan(description, picks.open(everything, LEVEL_LEEFGELD), cat.LEEFGELD_TEXTS)
+    picks.point(rows, LEVEL_LEEFGELD, base.leefgeld)
+    _links(base, picks, keys, rows[out[rows] & ~no_iban[rows]])
+    _weekly(base, picks, frame, keys, out & ~no_iban)
+    # Cash and card payments (they carry no counterparty IBAN).
+    rows = picks.open(out & no_iban, LEVEL_NAME_LIST)
+    if len(rows):
+        atm = frame.select(
+            pl.col("bank_transaction_code").gather(rows).is_in(list(cat.ATM_CODES))
+            | pl.col("description")
+            .gather(rows)
+            .str.contains_any(list(cat.ATM_TEXTS), ascii_case_insensitive=True)
+        )
+        hit = atm.to_series().fill_null(False).to_numpy().astype(np.bool_)
+        picks.point(rows[hit], LEVEL_NAME_LIST, base.contant)
+    rows = scan(description, picks.open(no_iban, LEVEL_NAME_LIST), tuple(cat.SUPERMARKETS))
+    if len(rows):
+        shop = description.gather(rows).to_frame("d").select(brand(pl.col("d"), cat.SUPERMARKETS))
+        found = shop.to_series()
+        ok = found.is_not_null().to_numpy()
+        target = found.filter(found.is_not_null()).replace_strict(base.shops, return_dtype=pl.Int64)
+        picks.point(rows[ok], LEVEL_NAME_LIST, target.to_numpy())
+    # Words in the description, weakest evidence.
+    rows = scan(description, picks.open(out, LEVEL_TEXT), cat.DEBT_TEXTS)
+    said = pl.lit("de omschrijving noemt een betalingsregeling of aflossing")
+    name = display(pl.col("counterparty_name"))
+    exprs = fixed(name, Rubriek.AFLOSSING_SCHULDEN, "aflossing", said)
+    per_pair(picks, base, rows, LEVEL_TEXT, keys, exprs)
+    rows = scan(description, picks.open(income, LEVEL_TEXT), cat.SALARY_TEXTS)
+    said = pl.lit("de omschrijving noemt salaris of loon: inkomen uit werk")
+    per_pair(picks, base, rows, LEVEL_TEXT, keys, fixed(name, Rubriek.INKOMEN, "inkomen", said))
+    _own_accounts(base, picks, keys)
+
+
+def _links(base: Base, picks: Picks, keys: RowKeys, sent: Index) -> None:
+    """Everything between the two accounts of a leefgeld transfer (``sent``: the leefgeld rows
+    paid out to an IBAN), in either direction, is leefgeld too."""
+    links = link_keys(keys, sent).unique()
+    if not links.height:
+        return
+    receivers = links.get_column("i").unique().to_numpy()
+    near = _isin(base.iban, receivers)[keys.pair] | _isin(keys.account, receivers)
+    idx = picks.open(near, LEVEL_LEEFGELD)
+    sub = link_keys(keys, idx).with_row_index("_i")
+    forward = sub.join(links, on=LINK)
+    mirror = sub.join(links, left_on=LINK, right_on=["h", "i", "a"])
+    hit = np.unique(pl.concat([forward["_i"], mirror["_i"]]).to_numpy()).astype(np.int64)
+    reason = _iban_reason(
+        "overboeking tussen de beheerrekening en de rekening voor het leefgeld (", ")"
+    )
+    exprs = fixed(HUISHOUDBOEKJE, Rubriek.LEEFGELD, "leefgeld:rekening", reason)
+    per_pair(picks, base, idx[hit], LEVEL_LEEFGELD, keys, exprs)
+
+
+def _weekly(base: Base, picks: Picks, frame: pl.DataFrame, keys: RowKeys, sent: Mask) -> None:
+    """At least four transfers to one personal account, about a week apart."""
+    idx = picks.open(sent, LEVEL_LEEFGELD)
+    if not len(idx):
+        return
+    sub = link_keys(keys, idx).with_columns(
+        frame.get_column("booking_date").gather(idx).alias("booking_date")
+    )
+    weekly = (
+        sub.group_by(LINK)
+        .agg(
+            pl.len().alias("n"),
+            pl.col("booking_date").sort().diff().dt.total_days().median().alias("gap"),
+        )
+        .filter((pl.col("n") >= 4) & pl.col("gap").is_between(6, 8))
+        .select(LINK)
+    )
+    if not weekly.height:
+        return
+    hit = sub.with_row_index("_i").join(weekly, on=LINK).get_column("_i").to_numpy()
+    reason = _iban_reason("elke week een overboeking naar dezelfde rekening (", "): leefgeld")
+    exprs = fixed(HUISHOUDBOEKJE, Rubriek.LEEFGELD, "leefgeld:wekelijks", reason)
+    per_pair(picks, base, idx[hit.astype(np.int64)], LEVEL_LEEFGELD, keys, exprs)
+
+
+def _own_accounts(base: Base, picks: Picks, keys: RowKeys) -> None:
+    """A transfer to or from another account of the same household; leefgeld stays leefgeld."""
+    accounts = pl.Series(keys.account).unique().to_numpy()
+    candidates = _isin(base.iban, accounts[accounts > 0])[keys.pair]
+    if not candidates.any():
+        return
+    idx = picks.open(candidates, LEVEL_OWN)
+    sub = link_keys(keys, idx).with_row_index("_i")
+    owned = _isin(keys.account, sub.get_column("i").drop_nulls().unique().to_numpy())
+    owners = link_keys(keys, np.flatnonzero(owned)).select("h", pl.col("a").alias("i")).unique()
+    hit = sub.join(owners, on=["h", "i"]).get_column("_i").to_numpy()
+    idx = idx[np.sort(hit).astype(np.int64)]
+    if not len(idx):
+        return
+    leefgeld = (picks.current(idx).get_column("rubriek") == Rubriek.LEEFGELD.value).to_numpy()
+    picks.level[idx[leefgeld]] = LEVEL_OWN
+    reason = _iban_reason("overboeking tussen eigen rekeningen van het huishouden (", ")")
+    exprs = fixed(pl.lit(cat.EIGEN_REKENING), Rubriek.EIGEN_REKENING, "eigen_rekening", reason)
+    per_pair(picks, base, idx[~leefgeld], LEVEL_OWN, keys, exprs)
