@@ -1,0 +1,280 @@
+"""The budget pipeline at product size: classification, monthly tables, recurring detection and
+the budget (with the Nibud comparison) for N households x 24 months of the demo world, and the
+latency of one household's month overview from a SQLite database.
+
+Targets (issue 4): 100 000 households x 24 months in under 60 s and 4 GB on two cores; the
+month overview of one household under 50 ms.
+
+How it runs:
+
+1. The demo world in bulk (:func:`hhb.demo.bulk.write_bulk`, the tables an import would store)
+   is generated once into ``--world`` (default: a folder in the temp directory named after size
+   and seed) and reused while its manifest matches; generation is not part of the pipeline.
+2. A fresh process (so its peak memory is the pipeline's own) reads the world a Parquet part at
+   a time (each part holds whole households, about 1.5 million rows) and runs every step on
+   the part; each step's results are written to Parquet as a batch job would. Every step works
+   on all households of a part at once; parts only bound the memory. ``--threads`` parts are
+   in flight at once (default 1: polars already keeps both cores busy for about half the time,
+   see :data:`THREADS`).
+3. The overview: a few demo households' bank files imported into SQLite through the normal
+   import path; then :func:`budget.overview.month_overview` for one household and one month,
+   as ``hhb overview`` does it (classification, saldo, table), repeated; median and p95. The
+   same for the work of ``hhb budget`` for one household.
+
+Prints one figure per line, ``name: value unit``: ``budget_<step>_seconds`` per step (read,
+classify, tables, recurring, budget, write; summed over the parts, so with two threads they add
+up to about twice the total) and each step's share as a ratio, ``budget_total_seconds`` (wall),
+``budget_cpu_seconds`` and ``budget_cpu_per_wall`` (CPU over all threads; on a shared machine
+steadier than wall time), ``budget_rows_per_s``, ``budget_peak_memory`` (VmHWM of the pipeline
+process), ``overview_median_ms`` / ``overview_p95_ms``, ``household_budget_median_ms`` /
+``household_budget_p95_ms``, and the load average at start and end, since the machine is
+shared.
+Usage: ``python benchmarks/budget.py [--quick] [--households N] [--months M] [--world DIR]
+[--threads T]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from budget.classify import classify  # noqa: E402
+from budget.norms import MEMBER_SCHEMA, food_minimum_frame  # noqa: E402
+from budget.plan import budget_frame  # noqa: E402
+from budget.recurring import detect_recurring  # noqa: E402
+from budget.tables import monthly_tables  # noqa: E402
+
+FIRST = dt.date(2024, 1, 1)
+STEPS = ("classify", "tables", "recurring", "budget", "write")
+THREADS = 1
+"""Parts in flight at once. Measured at full size on the shared two-core machine: two parts at
+once took the same wall time as one (each step already keeps about 1.5 cores busy) and 1 GB
+more memory, so one is the default; ``--threads 2`` to measure it again."""
+
+
+def _memory_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def ensure_world(folder: Path, households: int, months: int, seed: int) -> None:
+    """Generate the bulk world unless ``folder`` already holds this one."""
+    manifest = folder / "manifest.json"
+    if manifest.exists():
+        m = json.loads(manifest.read_text())
+        if (m["huishoudens"], m["maanden"], m["seed"]) == (households, months, seed):
+            print(f"world_reused: {m['transacties']} rows")
+            return
+    from hhb.demo.bulk import write_bulk
+
+    started = time.perf_counter()
+    summary = write_bulk(folder, households=households, months=months, seed=seed, first=FIRST)
+    print(f"world_generate_seconds: {time.perf_counter() - started:.1f} s")
+    print(f"world_rows: {summary.transactions} rows")
+
+
+def members(folder: Path) -> pl.DataFrame:
+    """The members of every profile in ``profiles.jsonl`` (:data:`budget.norms.MEMBER_SCHEMA`),
+    read column-wise: no Python per household."""
+    member = pl.Struct({"geboortedatum": pl.String, "lid_vanaf": pl.String, "lid_tot": pl.String})
+    raw = pl.read_ndjson(
+        folder / "profiles.jsonl",
+        schema={"huishouden": pl.String, "leden": pl.List(member)},
+    )
+    return (
+        raw.explode("leden")
+        .unnest("leden")
+        .select(
+            household="huishouden",
+            birth_date=pl.col("geboortedatum").str.to_date(),
+            member_from=pl.col("lid_vanaf").str.to_date(strict=False),
+            member_until=pl.col("lid_tot").str.to_date(strict=False),
+        )
+        .cast(MEMBER_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+STEP_NAMES = ("read", *STEPS)
+
+
+@dataclass
+class Part:
+    """What one part took, step by step (wall seconds, measured in the thread that ran it)."""
+
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STEP_NAMES, 0.0))
+    rows: int = 0
+    households: int = 0
+    lines: int = 0
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.seconds[name] += time.perf_counter() - started
+
+
+def run_part(path: Path, everyone: pl.DataFrame, out: Path) -> Part:
+    """Every step on one part (whole households), results written as a batch job would."""
+    part = Part()
+    with part.step("read"):
+        frame = pl.read_parquet(path)
+    part.rows = frame.height
+    with part.step("classify"):
+        classified = classify(frame, [])
+    del frame
+    with part.step("tables"):
+        tables = monthly_tables(classified)
+    with part.step("recurring"):
+        series = detect_recurring(classified)
+    with part.step("budget"):
+        totals, lines = budget_frame(classified, series)
+        norm = food_minimum_frame(everyone, totals.select("household", "month"))
+        totals = totals.join(norm, on=["household", "month"], how="left").with_columns(
+            gap_month_cents=pl.col("leefgeld_month_cents") - pl.col("month_cents"),
+            gap_week_cents=pl.col("leefgeld_week_cents") - pl.col("week_cents"),
+        )
+    with part.step("write"):
+        tables.lines.write_parquet(out / "tables" / f"lines-{path.name}")
+        tables.summary.write_parquet(out / "tables" / f"summary-{path.name}")
+        totals.write_parquet(out / "budget" / f"totals-{path.name}")
+        lines.write_parquet(out / "budget" / f"lines-{path.name}")
+    part.households, part.lines = totals.height, lines.height
+    return part
+
+
+def child(world: Path, out: Path, threads: int) -> None:
+    """The pipeline over all parts, ``threads`` parts at a time; prints the figures.
+
+    With one thread the step times add up to the total; with two, two parts are in flight at
+    once (polars and numpy release the GIL), so the summed step times exceed the total and only
+    their shares say where the work goes.
+    """
+    everyone = members(world)
+    for folder in ("tables", "budget"):
+        (out / folder).mkdir(parents=True, exist_ok=True)
+    paths = sorted((world / "transactions").glob("part-*.parquet"))
+    started, cpu = time.perf_counter(), time.process_time()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        parts = list(pool.map(lambda p: run_part(p, everyone, out), paths))
+    total, cpu = time.perf_counter() - started, time.process_time() - cpu
+    rows = sum(p.rows for p in parts)
+    steps = {name: sum(p.seconds[name] for p in parts) for name in STEP_NAMES}
+    busy = sum(steps.values())
+    print(f"budget_rows: {rows} rows")
+    print(f"budget_households: {sum(p.households for p in parts)} households")
+    print(f"budget_lines: {sum(p.lines for p in parts)} lines")
+    print(f"budget_parts: {len(parts)} parts, {threads} at a time")
+    for name in STEP_NAMES:
+        print(f"budget_{name}_seconds: {steps[name]:.1f} s")
+    for name in STEP_NAMES:
+        print(f"budget_{name}_share: {steps[name] / busy:.2f} x")
+    print(f"budget_total_seconds: {total:.1f} s")
+    print(f"budget_cpu_seconds: {cpu:.1f} s")
+    print(f"budget_cpu_per_wall: {cpu / total:.2f} x")
+    print(f"budget_rows_per_s: {rows / total:.0f} rows/s")
+    print(f"budget_peak_memory: {_memory_mb('VmHWM'):.0f} MB")
+
+
+def overview_latency(households: int, runs: int) -> None:
+    """Median and p95 of one household's month overview and budget from SQLite."""
+    from budget.overview import month_overview
+    from budget.plan_household import household_budget
+    from hhb.demo.files import write_world
+    from hhb.demo.load import load_world
+    from store.classification import classified_transactions
+    from store.db import make_engine, migrate, session_scope
+    from store.profiles import profile_for_month
+    from store.transactions import balance_at_start, month_bounds
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        world = write_world(folder, households=households, months=24, seed=7, first=FIRST,
+                            workers=1)  # fmt: skip
+        engine = make_engine(f"sqlite:///{folder / 'demo.sqlite3'}")
+        migrate(engine)
+        load_world(engine, folder, world.codes, "benchmark")
+        code = world.codes[1]
+        month = "2025-11"
+        start, end = month_bounds(month)
+
+        def overview() -> None:
+            with session_scope(engine) as session:
+                classified = classified_transactions(session, code, start, end)
+                opening = balance_at_start(session, code, start)
+            month_overview(code, classified, (start,), opening)
+
+        def budget() -> None:
+            with session_scope(engine) as session:
+                classified = classified_transactions(session, code)
+                household_budget(classified, code, start,
+                                 profile=profile_for_month(session, code, start))  # fmt: skip
+
+        for name, work in (("overview", overview), ("household_budget", budget)):
+            work()  # warm: imports, registry tables, SQLite page cache
+            times = []
+            for _ in range(runs):
+                t = time.perf_counter()
+                work()
+                times.append((time.perf_counter() - t) * 1000)
+            times.sort()
+            p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+            print(f"{name}_median_ms: {statistics.median(times):.1f} ms")
+            print(f"{name}_p95_ms: {p95:.1f} ms")
+        engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 000 households")
+    parser.add_argument("--households", type=int, default=None)
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--world", type=Path, default=None, help="bulk world folder (reused)")
+    parser.add_argument("--runs", type=int, default=50, help="overview repetitions")
+    parser.add_argument("--threads", type=int, default=THREADS, help="parts in flight at once")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(Path(args.child[0]), Path(args.child[1]), args.threads)
+        return
+    households = args.households or (2_000 if args.quick else 100_000)
+    world = args.world or Path(tempfile.gettempdir()) / (
+        f"hhb-bench-world-{households}x{args.months}-s{args.seed}"
+    )
+    print(f"load_average_start: {os.getloadavg()[0]:.2f}")
+    ensure_world(world, households, args.months, args.seed)
+    with tempfile.TemporaryDirectory() as out:
+        result = subprocess.run(
+            [sys.executable, __file__, "--child", str(world), out, "--threads", str(args.threads)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    sys.stdout.write(result.stdout)
+    if result.returncode:
+        sys.stderr.write(result.stderr)
+        raise SystemExit(result.returncode)
+    overview_latency(3, 10 if args.quick else args.runs)
+    print(f"load_average_end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
