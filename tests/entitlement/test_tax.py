@@ -37,7 +37,7 @@ from entitlement.tax_params import (
 Y2024 = load_tax_year(2024)
 
 # A credit shape to exercise the arbeidskorting arithmetic (build-up, flat, phase-out). It is a
-# test input, not a tax figure: the real arbeidskorting was not found in a primary source.
+# test input, not a tax figure (the real ones are in entitlement/data/tax, tested further down).
 SHAPE = PiecewiseCredit((
     Segment(0, 0, 10_000),                 # 10% of income up to € 10.000
     Segment(10_000_00, 1_000_00, 0),       # flat € 1.000
@@ -62,7 +62,12 @@ def test_the_2024_parameters_carry_their_figures_sources_and_status() -> None:
     assert Y2024.general_credit.value.maximum_cents == 3_362_00
     assert Y2024.general_credit.status is Status.GEVERIFIEERD
     assert any("hetcak.nl" in s for s in Y2024.general_credit.sources)
-    assert Y2024.labour_credit.value is None and Y2024.labour_credit.status is Status.NIET_GEVONDEN
+    assert Y2024.labour_credit.value is not None
+    assert Y2024.labour_credit.status is Status.TE_VERIFIEREN
+    assert Y2024.elderly_credit.status is Status.GEVERIFIEERD
+    assert any("belastingdienst.nl" in s for s in Y2024.elderly_credit.sources)
+    assert Y2024.labour_credit_aow.value is None
+    assert Y2024.labour_credit_aow.status is Status.NIET_GEVONDEN
     assert {2024, 2025, 2026} <= set(available_years())
 
 
@@ -109,12 +114,13 @@ def test_labour_income_uses_the_labour_credit_when_it_is_there() -> None:
 
 
 def test_missing_figures_refuse_with_what_is_missing() -> None:
-    with pytest.raises(TaxParameterMissing, match=r"arbeidskorting .*2024 niet gevonden"):
-        estimate_gross(200_000, 2024, TaxKind(labour=True))
-    with pytest.raises(TaxParameterMissing, match=r"algemene heffingskorting .*2025"):
-        estimate_gross(200_000, 2025)
-    with pytest.raises(TaxParameterMissing, match="ouderenkorting"):
-        estimate_gross(200_000, 2024, TaxKind(aow=True))
+    with pytest.raises(TaxParameterMissing, match=r"arbeidskorting \(AOW-leeftijd\) 2024 niet"):
+        estimate_gross(200_000, 2024, TaxKind(aow=True, labour=True))
+    with pytest.raises(TaxParameterMissing, match=r"arbeidskorting \(AOW-leeftijd\) 2025 niet"):
+        estimate_gross(200_000, 2025, TaxKind(aow=True, labour=True))
+    aow_general = r"algemene heffingskorting \(AOW-leeftijd\) 2026 niet gevonden"
+    with pytest.raises(TaxParameterMissing, match=aow_general):
+        estimate_gross(200_000, 2026, TaxKind(aow=True))
     with pytest.raises(TaxParameterMissing, match=r"2019\.yaml ontbreekt"):
         load_tax_year(2019)
 
@@ -227,3 +233,149 @@ def test_gross_estimate_is_monotone_and_round_trips_within_a_euro(
     assert (back >= ordered).all()
     above = gross > ordered  # the smallest such gross: one cent less falls short
     assert (net_from_gross(gross[above] - 1, params, kind) < ordered[above]).all()
+
+
+# --- The real figures of 2024-2026 (entitlement/data/tax/*.yaml) against what was published ---
+
+YEARS = {year: load_tax_year(year) for year in (2024, 2025, 2026)}
+WAGE = TaxKind(labour=True)
+
+# Per year: the kinks of the arbeidskorting with the amount published there (Wet IB 2001 art.
+# 8.11: the partial maxima and the maximum at the afbouwpunt), and the first income at which
+# the published tables give no arbeidskorting at all.
+LABOUR_KINKS = {
+    2024: ([(11_490_00, 968_00), (24_820_00, 5_158_00), (39_957_00, 5_532_00)], 124_934_00),
+    2025: ([(12_169_00, 980_00), (26_288_00, 5_220_00), (43_071_00, 5_599_00)], 129_078_00),
+    2026: ([(11_965_00, 996_00), (25_845_00, 5_300_00), (45_592_00, 5_685_00)], 132_920_00),
+}
+
+
+@pytest.mark.parametrize("year", sorted(LABOUR_KINKS))
+def test_the_arbeidskorting_is_the_published_amount_at_every_kink_and_runs_out_as_published(
+    year: int,
+) -> None:
+    credit = YEARS[year].labour_credit.value
+    assert credit is not None
+    kinks, nil = LABOUR_KINKS[year]
+    assert list(piecewise_credit([k for k, _ in kinks], credit)) == [a for _, a in kinks]
+    afbouw, maximum = kinks[-1]
+    before, after, almost, gone = piecewise_credit(
+        [afbouw - 1, afbouw + 100_00, nil - 10_00, nil], credit
+    )
+    assert before <= maximum and after == maximum - 6_51  # 6,51% of € 100
+    assert almost > 0 and gone == 0
+
+
+@pytest.mark.parametrize("year", sorted(LABOUR_KINKS))
+def test_the_arbeidskorting_never_falls_before_the_afbouwpunt_and_never_rises_after(
+    year: int,
+) -> None:
+    # Every cent up to the afbouwpunt: the partial maxima of the law ("waarbij de som ... niet
+    # meer bedraagt dan") must not let the credit drop by a cent where the next piece starts.
+    credit = YEARS[year].labour_credit.value
+    assert credit is not None
+    afbouw = LABOUR_KINKS[year][0][-1][0]
+    rising = piecewise_credit(np.arange(0, afbouw + 1, dtype=np.int64), credit)
+    assert (np.diff(rising) >= 0).all() and rising[-1] == LABOUR_KINKS[year][0][-1][1]
+    falling = piecewise_credit(np.arange(afbouw, LABOUR_KINKS[year][1] + 1, 7), credit)
+    assert (np.diff(falling) <= 0).all()
+
+
+@pytest.mark.parametrize("year", sorted(YEARS))
+def test_the_algemene_heffingskorting_runs_out_where_the_top_rate_starts(year: int) -> None:
+    # The published afbouw is chosen so that the credit is gone at the start of the top bracket
+    # (2024: "€ 0 vanaf € 75.518"; 2025: "volledig afgebouwd vanaf € 76.820"; 2026: "€ 0 bij een
+    # inkomen van € 78.426"): a wrong afbouw_vanaf or percentage shows up here.
+    params = YEARS[year]
+    assert params.brackets.value is not None and params.general_credit.value is not None
+    top = params.brackets.value[-2].upper_cents
+    assert top is not None
+    left = one(tapered_credit([top], params.general_credit.value))
+    assert 0 <= left < 1_00
+
+
+@pytest.mark.parametrize(("year", "nil"), [(2024, 58_170_00), (2025, 58_875_00), (2026, 59_782_00)])
+def test_the_ouderenkorting_runs_out_where_published(year: int, nil: int) -> None:
+    elderly = YEARS[year].elderly_credit.value
+    assert elderly is not None
+    assert one(tapered_credit([nil - 10_00], elderly)) > 0
+    assert one(tapered_credit([nil], elderly)) == 0
+
+
+# The Belastingdienst's witte maandtabel loonbelasting/premie volksverzekeringen 2026 (Nederland,
+# standaard, uitgave januari 2026): tabelloon, "zonder loonheffingskorting", "met
+# loonheffingskorting" (jonger dan de AOW-leeftijd). The rows are quoted from the table in
+# braedonsaunders/openbooks, engine/src/payroll/nl/loonheffing.test.ts (the table itself was not
+# reached from here). The table rounds the tax of each bracket down and every credit up to whole
+# euros a year, so it is at most 3 + 2 = 5 euros a year (42 cents a month) below this model's
+# exact cents, never above it.
+WITTE_MAANDTABEL_2026 = [
+    (999_00, 357_08, 13_83),
+    (2_002_50, 715_83, 61_42),
+    (2_497_50, 892_83, 186_00),
+    (3_240_00, 1_158_25, 484_50),
+    (3_244_50, 1_159_92, 486_33),
+    (4_999_50, 1_819_08, 1_325_08),
+    (6_534_00, 2_395_42, 2_099_58),
+    (6_538_50, 2_397_42, 2_101_92),
+    (11_092_50, 4_651_67, 4_651_67),
+]
+
+
+@pytest.mark.parametrize(("wage", "without", "with_credits"), WITTE_MAANDTABEL_2026)
+def test_monthly_wage_tax_2026_matches_the_published_witte_maandtabel(
+    wage: int, without: int, with_credits: int
+) -> None:
+    plain = one(monthly_wage_tax([wage], YEARS[2026], TaxKind(credits=False)))
+    assert -1 <= plain - without <= 42
+    credited = one(monthly_wage_tax([wage], YEARS[2026], WAGE))
+    assert -1 <= credited - with_credits <= 42
+
+
+@pytest.mark.parametrize(("wage", "without", "with_credits"), WITTE_MAANDTABEL_2026)
+def test_the_gross_of_a_net_from_the_witte_maandtabel_is_found_within_a_euro(
+    wage: int, without: int, with_credits: int
+) -> None:
+    # Net = tabelloon - loonheffing met korting. This model withholds up to 42 cents more, so
+    # it needs a slightly higher gross: at most 42 cents / (1 - 56%), the steepest marginal rate
+    # (49,50% + 6,51% afbouw arbeidskorting), i.e. under a euro.
+    estimate = estimate_gross(wage - with_credits, 2026, WAGE)
+    assert wage <= estimate.gross_cents <= wage + 1_00
+
+
+@pytest.mark.parametrize("year", sorted(YEARS))
+def test_a_wage_earner_and_a_benefit_recipient_are_estimated_in_every_year(year: int) -> None:
+    for net in (1_650_00, 2_400_00, 4_100_00):  # all above what the credits leave untaxed
+        for kind in (WAGE, TaxKind()):
+            est = estimate_gross(net, year, kind)
+            assert est.gross_cents > net
+            assert one(net_from_gross([est.gross_cents], YEARS[year], kind)) >= net
+            assert one(net_from_gross([est.gross_cents - 1], YEARS[year], kind)) < net
+    assert estimate_gross(900_00, year, WAGE).gross_cents == 900_00  # credits cover the tax
+    wage = estimate_gross(2_000_00, year, WAGE)
+    benefit = estimate_gross(2_000_00, year)
+    assert wage.gross_cents < benefit.gross_cents  # the arbeidskorting leaves more net
+    assert f"loonheffing {year}" in wage.explanation
+    assert "arbeidskorting (te verifiëren)" in wage.explanation
+
+
+REAL = st.sampled_from([
+    (YEARS[2024], WAGE), (YEARS[2025], WAGE), (YEARS[2026], WAGE),
+    (YEARS[2025], TaxKind()), (YEARS[2026], TaxKind()), (YEARS[2026], TaxKind(credits=False)),
+    (YEARS[2024], TaxKind(aow=True)), (YEARS[2025], TaxKind(aow=True)),
+])  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 2_000_000), min_size=2, max_size=40), REAL)
+def test_with_the_real_figures_net_never_falls_and_the_inverse_is_the_smallest_gross(
+    gross: list[int], case: tuple[TaxYear, TaxKind]
+) -> None:
+    params, kind = case
+    ordered = np.sort(np.array(gross + [g + 1 for g in gross], dtype=np.int64))
+    net = net_from_gross(ordered, params, kind)
+    assert (np.diff(net) >= 0).all()
+    found = gross_from_net(net, params, kind)
+    assert (net_from_gross(found, params, kind) >= net).all()
+    above = found > net
+    assert (net_from_gross(found[above] - 1, params, kind) < net[above]).all()

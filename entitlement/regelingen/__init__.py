@@ -1,0 +1,1 @@
+"""The regeling files (one YAML per regeling); a package only so that they ship with hhb."""

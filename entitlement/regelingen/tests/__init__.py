@@ -1,0 +1,1 @@
+"""Scenario files beside the regelingen; a package only so that they ship with hhb."""

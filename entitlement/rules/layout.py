@@ -1,0 +1,105 @@
+"""How a block of rows is laid out for evaluation, and the months that can share one computation.
+
+Frames arrive household by household, U consecutive months each (how a store query returns them).
+Such a block is viewed as (households, U), so a per-month parameter of shape (U,) broadcasts over
+the rows instead of being gathered row by row.
+
+Many months of one regeling have exactly the same parameters (the zorgtoeslag figures hold for a
+calendar year, bijstand norms for half a year), and a household's inputs often do not change from
+month to month either (the yearly toetsingsinkomen, rent, composition). When both hold, the months
+with equal parameters form one *state* and are computed once: the block becomes (households, S)
+with S the number of states, and every result is spread back over the U months when it is stored.
+Results are identical to the uncompressed computation (same inputs, same parameters, same
+operations); the engine checks each block and falls back when an input does change within a state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+
+import numpy as np
+
+from entitlement.rules.model import Regeling
+from entitlement.rules.params import Months
+from entitlement.rules.vector import Val
+
+
+def is_tiled(mi: np.ndarray, u: int) -> bool:
+    """Rows are whole runs of the U months in order (month index 0..U-1 repeating)."""
+    return (
+        u > 1
+        and mi.size % u == 0
+        and bool((mi.reshape(-1, u) == np.arange(u, dtype=mi.dtype)).all())
+    )
+
+
+def month_states(
+    regeling: Regeling, dates: tuple[dt.date, ...], calendar: set[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Representative month per state, and the state of every month.
+
+    Two months share a state when every parameter of the regeling has the same version in both
+    (and, if the formulas use ``jaar`` or ``maand``, those are equal too).
+    """
+    keys: dict[tuple[object, ...], int] = {}
+    reps: list[int] = []
+    state_of = np.zeros(len(dates), dtype=np.intp)
+    for u, day in enumerate(dates):
+        key: tuple[object, ...] = tuple(
+            id(param.version_on(day)) for param in regeling.parameters.values()
+        )
+        key += (regeling.version_on(day) is not None,)
+        if "jaar" in calendar:
+            key += (day.year,)
+        if "maand" in calendar:
+            key += (day.month,)
+        if key not in keys:
+            keys[key] = len(reps)
+            reps.append(u)
+        state_of[u] = keys[key]
+    return np.array(reps, dtype=np.intp), state_of
+
+
+def representatives(months: Months, reps: np.ndarray) -> Months:
+    """The months of one representative per state (for the per-month parameter values)."""
+    return dataclasses.replace(
+        months,
+        dates=tuple(months.dates[int(r)] for r in reps),
+        index=np.zeros(0, dtype=np.int32),
+        years=months.years[reps],
+        numbers=months.numbers[reps],
+    )
+
+
+def _grid(arr: np.ndarray, rows: slice, u: int) -> np.ndarray:
+    return arr[rows].reshape(-1, u)
+
+
+def constant_within(values: Iterable[Val], rows: slice, u: int, rep_of_month: np.ndarray) -> bool:
+    """Every value equals, in every month, its value in the state's representative month."""
+    for value, mask in values:
+        for arr in (value, mask):
+            if isinstance(arr, np.ndarray):
+                grid = _grid(arr, rows, u)
+                if not bool((grid == grid[:, rep_of_month]).all()):
+                    return False
+    return True
+
+
+def view(val: Val, rows: slice, u: int, reps: np.ndarray | None) -> Val:
+    """A value of the rows in ``rows`` as (households, U), or (households, S) when compressed."""
+    out = []
+    for arr in val:
+        if not isinstance(arr, np.ndarray):
+            out.append(arr)
+            continue
+        grid = _grid(arr, rows, u)
+        if reps is None:
+            out.append(grid)
+        elif reps.size == 1:
+            out.append(grid[:, int(reps[0]) : int(reps[0]) + 1])
+        else:
+            out.append(grid[:, reps])
+    return out[0], out[1]
