@@ -1,0 +1,197 @@
+"""Speed of the reports: `python benchmarks/reports.py [--quick]`.
+
+**Aggregates.** SYNTHETIC household facts, made up with numpy for this benchmark only (never
+real data, never shown to anyone): 100 000 households x 12 months of income, toeslagen and
+bijstand, rolled up per household and year (``facts_rollup``), in one municipality with 40
+wijken of very uneven size (a few with only a handful of households, so primary and secondary
+suppression have work to do). Every facts column is filled, also those whose domain modules
+are still being built, so the benchmark measures the full set of tables the export will hold:
+income classes, leefgeld against the Nibud minimum, per regeling right x receipt with three
+amounts, clawbacks and signals. Timed: :func:`reports.aggregates.aggregate`, disclosure control
+included, per level and use; the target is under 5 s.
+
+**Month report.** A small demo database (3 households x 6 months, ``hhb.demo``); timed: one
+report in a fresh process state (``month_report_first``, includes loading WeasyPrint and its
+fonts) and the median of the next five (``month_report``); the target is under 2 s.
+
+The machine is shared: ``aggregates_vs_groupby`` divides the wijk aggregation by one plain
+polars group-by over the same facts, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+# Run as a script: benchmarks/ would shadow the packages otherwise.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from reports.aggregates import Level, aggregate  # noqa: E402
+from reports.disclosure import Use, rules_for  # noqa: E402
+from reports.facts import FACTS_SCHEMA, HouseholdFacts, HouseholdType, Regeling  # noqa: E402
+from reports.facts import regeling_column as rc  # noqa: E402
+
+WIJKEN = 40
+
+
+def synthetic_months(households: int, seed: int) -> pl.DataFrame:
+    """SYNTHETIC: one row per household and month (made up for the benchmark)."""
+    rng = np.random.default_rng(seed)
+    rows = households * 12
+    household = np.repeat(np.arange(households, dtype=np.int64), 12)
+    level = rng.lognormal(mean=7.6, sigma=0.35, size=households)  # euros a month
+    income = (np.repeat(level, 12) * rng.uniform(0.85, 1.15, rows) * 100).astype(np.int64)
+    zorg = np.repeat(rng.random(households) < 0.65, 12) * rng.integers(9_000, 24_000, rows)
+    bijstand = np.repeat(rng.random(households) < 0.3, 12) * rng.integers(20_000, 130_000, rows)
+    return pl.DataFrame(
+        {
+            "household": household,
+            "month": np.tile(np.arange(1, 13, dtype=np.int8), households),
+            "income": income,
+            "zorgtoeslag": zorg.astype(np.int64),
+            "bijstand": bijstand.astype(np.int64),
+        }
+    )
+
+
+def synthetic_facts(months: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """SYNTHETIC: roll the months up to FACTS_SCHEMA and make up the other columns."""
+    rng = np.random.default_rng(seed + 1)
+    year = months.group_by("household", maintain_order=True).agg(
+        pl.len().alias("months_observed"),
+        (pl.col("income") + pl.col("zorgtoeslag") + pl.col("bijstand"))
+        .sum()
+        .alias("net_income_year_cents"),
+        pl.col("zorgtoeslag").sum().alias("z"),
+        pl.col("bijstand").sum().alias("b"),
+    )
+    n = year.height
+    sizes = 1.0 / np.arange(1, WIJKEN + 1) ** 1.3  # Zipf-like: a few big wijken, tiny ones
+    wijk = rng.choice([f"WK0344{i:02d}" for i in range(WIJKEN)], size=n, p=sizes / sizes.sum())
+    types = [t.value for t in HouseholdType]
+    columns: dict[str, object] = {
+        "household": year["household"].cast(pl.String),
+        "year": np.full(n, 2024),
+        "municipality": ["GM0344"] * n,
+        "wijk": wijk,
+        "household_type": [types[i] for i in rng.integers(0, len(types), n)],
+        "members": rng.integers(1, 6, n),
+        "children": rng.integers(0, 4, n),
+        "months_observed": year["months_observed"],
+        "net_income_year_cents": year["net_income_year_cents"],
+        "income_pct_social_minimum": rng.integers(70, 200, n),
+        "leefgeld_gap_year_cents": rng.integers(-300_000, 500_000, n),
+        "expected_clawback_cents": np.where(rng.random(n) < 0.1, rng.integers(1, 200_000, n), 0),
+        "open_signals": rng.poisson(0.6, n),
+    }
+    columns["below_minimum"] = np.asarray(columns["leefgeld_gap_year_cents"]) < 0
+    received = {Regeling.ZORGTOESLAG: year["z"].to_numpy(), Regeling.BIJSTAND: year["b"].to_numpy()}
+    for regeling in Regeling:
+        got = received.get(regeling, np.where(rng.random(n) < 0.2, rng.integers(1, 300_000, n), 0))
+        receiving = got > 0
+        eligible = receiving | (rng.random(n) < 0.15)
+        entitled = np.where(eligible, np.maximum(got, rng.integers(10_000, 300_000, n)), 0)
+        missed = eligible & ~receiving
+        columns |= {
+            rc(regeling, "eligible"): eligible,
+            rc(regeling, "receiving"): receiving,
+            rc(regeling, "missed"): missed,
+            rc(regeling, "entitled_year_cents"): entitled,
+            rc(regeling, "received_year_cents"): got,
+            rc(regeling, "missed_year_cents"): np.where(missed, entitled, 0),
+        }
+    frame = pl.DataFrame(columns)
+    return frame.select(pl.col(c).cast(t) for c, t in FACTS_SCHEMA.items())
+
+
+def timed(label: str, run: object) -> float:
+    assert callable(run)
+    start = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - start
+    print(f"{label}: {seconds:.3f} s", flush=True)
+    return seconds
+
+
+def bench_aggregates(households: int) -> None:
+    months = synthetic_months(households, seed=7)
+    rollup: dict[str, pl.DataFrame] = {}
+    timed("facts_rollup", lambda: rollup.setdefault("f", synthetic_facts(months, seed=7)))
+    facts = HouseholdFacts(rollup["f"])
+    print(f"facts_households: {facts.frame.height} households")
+    print(f"facts_month_rows: {months.height} rows")
+    base = timed(
+        "groupby_reference",
+        lambda: facts.frame.group_by("wijk", "household_type").agg(
+            pl.len(),
+            pl.col("net_income_year_cents").sum().alias("s"),
+            pl.col("net_income_year_cents").max().alias("m"),
+        ),
+    )
+    results = {}
+    for level in (Level.GEMEENTE, Level.WIJK):
+        for use in (Use.INTERN, Use.PUBLICATIE):
+            out: dict[str, object] = {}
+
+            def run(level: Level = level, use: Use = use, out: dict[str, object] = out) -> None:
+                out["r"] = aggregate(facts, "GM0344", 2024, level, rules_for(use))
+
+            results[(level, use)] = timed(f"aggregates_{level}_{use}", run)
+            frame = out["r"].frame  # type: ignore[attr-defined]
+            hidden = frame.filter(pl.col("status_huishoudens") == "onderdrukt").height
+            print(f"aggregates_{level}_{use}_rows: {frame.height} rows ({hidden} hidden counts)")
+    worst = max(results.values())
+    print(f"aggregates_worst_vs_target: {worst / 5.0:.2f} x (target 5 s)")
+    print(f"aggregates_vs_groupby: {results[(Level.WIJK, Use.INTERN)] / max(base, 1e-6):.0f} x")
+
+
+def bench_month_report() -> None:
+    from hhb.demo.files import write_world
+    from hhb.demo.load import load_world
+    from reports.month_report import month_report
+    from store.db import make_engine, migrate, session_scope
+
+    with tempfile.TemporaryDirectory() as folder:
+        world = write_world(Path(folder), households=3, months=6, seed=1,
+                            first=dt.date(2024, 1, 1), workers=1)  # fmt: skip
+        engine = make_engine(f"sqlite:///{folder}/bench.sqlite3")
+        migrate(engine)
+        load_world(engine, Path(folder), world.codes, "bench")
+        month = dt.date(2024, 6, 1)
+
+        def one() -> None:
+            with session_scope(engine) as session:
+                month_report(session, world.codes[0], month, "bench")
+
+        first = timed("month_report_first", one)
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            one()
+            times.append(time.perf_counter() - start)
+        median = statistics.median(times)
+        print(f"month_report: {median:.3f} s")
+        print(f"month_report_vs_target: {median / 2.0:.2f} x (target 2 s)")
+        print(f"month_report_first_vs_target: {first / 2.0:.2f} x (target 2 s)")
+        engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10 000 households")
+    parser.add_argument("--households", type=int, default=100_000)
+    args = parser.parse_args()
+    bench_aggregates(10_000 if args.quick else args.households)
+    bench_month_report()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""The municipality's aggregates: every table only through disclosure control, tables that
+protect each other, gemeente and wijk exports that agree, and tables of modules still being
+built left out with their reason."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from reports.aggregates import EXPORT_SCHEMA, Level, aggregate
+from reports.cube import TOTAL
+from reports.disclosure import Use, rules_for
+from reports.facts import PENDING, SOURCES, HouseholdFacts, fill
+from tests.reports.attacker import determined_cells, determined_counts_linked
+from tests.reports.helpers import synthetic_facts
+
+INTERN = rules_for(Use.INTERN)
+
+
+def facts_of(
+    n: int, seed: int, wijken: tuple[str, ...] = ("WK034401", "WK034402")
+) -> HouseholdFacts:
+    return HouseholdFacts(synthetic_facts(n, seed, wijken), dict(PENDING), dict(SOURCES))
+
+
+WIJKEN = ("WK034401", "WK034402", "WK034403", "WK034404")
+
+
+@pytest.mark.parametrize(
+    ("n", "seed", "k"),
+    [
+        (70, 1, 10),
+        (70, 2, 10),
+        # here one table hides a wijk's total as a complement that the others would show
+        (40, 0, 5),
+    ],
+)
+def test_an_area_total_has_one_status_in_every_table(n: int, seed: int, k: int) -> None:
+    rules = rules_for(Use.INTERN, min_households=k, min_observations=k)
+    out = aggregate(facts_of(n, seed, WIJKEN[:3]), "GM0344", 2024, Level.WIJK, rules).frame
+    totals = out.filter(pl.col("klasse") == TOTAL).unique(["tabel", "wijk"])
+    per_area = totals.group_by("wijk").agg(pl.col("status_huishoudens").n_unique().alias("k"))
+    assert per_area["k"].max() == 1
+    hidden = totals.filter(pl.col("status_huishoudens") == "onderdrukt")["wijk"].unique()
+    assert hidden.len() >= 1  # the small wijken: the test would prove nothing without them
+    assert determined_counts_linked(out) == []
+
+
+@pytest.mark.parametrize(
+    ("n", "seed", "k", "wijken"),
+    [
+        (80, 1, 10, 4),
+        (80, 2, 10, 4),
+        (80, 3, 10, 4),
+        # two tables reveal different combinations of the hidden wijk totals here
+        (90, 17, 3, 5),
+    ],
+)
+def test_no_hidden_count_follows_from_all_tables_together(
+    n: int, seed: int, k: int, wijken: int
+) -> None:
+    rules = rules_for(Use.INTERN, min_households=k, min_observations=k)
+    names = tuple(f"WK0344{i:02d}" for i in range(1, wijken + 1))
+    out = aggregate(facts_of(n, seed, names), "GM0344", 2024, Level.WIJK, rules).frame
+    assert out.filter(pl.col("status_huishoudens") == "onderdrukt").height > 0
+    assert determined_counts_linked(out) == []
+    for (table, variable), rows in out.filter(pl.col("variabele").is_not_null()).group_by(
+        "tabel", "variabele"
+    ):
+        found = determined_cells(rows, ["wijk", "klasse"], "som", "status_waarde")
+        assert found == [], (table, variable)
+
+
+@pytest.mark.parametrize(
+    ("n", "seed", "k"),
+    [
+        (90, 7, 10),
+        # here the wijk cells alone would ask to hide a gemeente cell the gemeente export shows
+        (40, 7, 3),
+    ],
+)
+def test_gemeente_rows_of_a_wijk_export_are_the_gemeente_export(n: int, seed: int, k: int) -> None:
+    facts = facts_of(n, seed, WIJKEN)
+    rules = rules_for(Use.INTERN, min_households=k, min_observations=k)
+    gemeente = aggregate(facts, "GM0344", 2024, Level.GEMEENTE, rules).frame
+    wijk = aggregate(facts, "GM0344", 2024, Level.WIJK, rules).frame
+    columns = ["tabel", "klasse", "variabele", "huishoudens", "som", "mediaan", "reden"]
+    inside = wijk.filter(pl.col("wijk") == TOTAL).select(columns)
+    assert inside.sort(columns, nulls_last=True).equals(
+        gemeente.select(columns).sort(columns, nulls_last=True)
+    )
+    # and the two together reveal no hidden count of the wijk export
+    both = pl.concat([wijk, gemeente.with_columns(pl.lit("x").alias("_"))], how="diagonal")
+    assert determined_counts_linked(both.drop("_").unique(["tabel", "wijk", "klasse"])) == []
+
+
+def test_publication_rounds_and_hides_below_a_hundred() -> None:
+    facts = facts_of(700, 3, WIJKEN)
+    out = aggregate(facts, "GM0344", 2024, Level.WIJK, rules_for(Use.PUBLICATIE)).frame
+    shown = out.filter(pl.col("huishoudens").is_not_null())["huishoudens"]
+    assert shown.len() > 0 and all(n % 100 == 0 for n in shown)
+    sums = out.filter(pl.col("som").is_not_null())
+    assert sums.height > 0
+    # every published mean comes from a cell with at least 100 households
+    assert sums["huishoudens"].min() >= 100  # type: ignore[operator]
+
+
+def test_tables_of_modules_still_being_built_are_left_out_with_their_reason() -> None:
+    result = aggregate(facts_of(40, 1), "GM0344", 2024, Level.GEMEENTE, INTERN)
+    tables = set(result.frame["tabel"])
+    assert {"huishoudens", "inkomen", "regeling_zorgtoeslag", "regeling_bijstand"} <= tables
+    listed = result.metadata["niet_beschikbaar"]
+    assert isinstance(listed, list)
+    left_out = {i["tabel"]: i["reden"] for i in listed}
+    assert set(left_out) == {
+        "inkomen_sociaal_minimum",
+        "leefgeld",
+        "regeling_kwijtschelding",
+        "terugvordering",
+        "signalen",
+    }
+    assert all(reason.startswith("nog niet beschikbaar") for reason in left_out.values())
+    assert not tables & set(left_out)
+
+
+def test_a_filled_column_brings_its_table() -> None:
+    facts = facts_of(40, 1)
+    update = facts.frame.select(
+        "household", "year", (pl.col("members") % 3).cast(pl.Int32).alias("open_signals")
+    )
+    result = aggregate(
+        fill(facts, update, "budget.signals"), "GM0344", 2024, Level.GEMEENTE, INTERN
+    )
+    signals = result.frame.filter(pl.col("tabel") == "signalen")
+    assert set(signals["klasse"]) == {"ja", "nee", "onbekend", TOTAL}
+    total = signals.filter(pl.col("klasse") == TOTAL).row(0, named=True)
+    assert total["som"] == update["open_signals"].sum() and total["eenheid"] == "aantal"
+
+
+def test_export_schema_has_no_household_columns() -> None:
+    result = aggregate(facts_of(40, 1), "GM0344", 2024, Level.WIJK, INTERN)
+    assert dict(result.frame.schema) == EXPORT_SCHEMA
+    text = result.frame.write_csv()
+    assert "T1-" not in text and "household" not in text

@@ -1,0 +1,78 @@
+"""Cells with all their margins, computed from the households themselves."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reports.cube import TOTAL, cube, value_cells
+
+RECORDS = pl.DataFrame(
+    {
+        "wijk": ["A", "A", "A", "B"],
+        "type": ["x", "y", "x", "x"],
+        "bedrag": [100, -50, None, 7],
+    }
+)
+
+
+def cell(frame: pl.DataFrame, wijk: str, kind: str) -> dict[str, object]:
+    return frame.filter((pl.col("wijk") == wijk) & (pl.col("type") == kind)).row(0, named=True)
+
+
+def test_margins_and_empty_cells() -> None:
+    frame = value_cells(
+        cube(RECORDS, ["wijk", "type"], {"wijk": ["A", "B"], "type": ["x", "y"]}, ["bedrag"]),
+        ["wijk", "type"],
+        "bedrag",
+    )
+    assert frame.height == 3 * 3
+    a_x = cell(frame, "A", "x")
+    assert (a_x["n"], a_x["obs"], a_x["sum"], a_x["largest"]) == (2, 1, 100, 100)
+    b_y = cell(frame, "B", "y")
+    assert (b_y["n"], b_y["obs"], b_y["sum"]) == (0, 0, None)
+    a_total = cell(frame, "A", TOTAL)
+    assert (a_total["n"], a_total["sum"], a_total["abs_sum"]) == (3, 50, 150)
+    assert (a_total["largest"], a_total["smallest"], a_total["median"]) == (100, -50, 25)
+    everything = cell(frame, TOTAL, TOTAL)
+    assert (everything["n"], everything["sum"], everything["median"]) == (4, 57, 7)
+
+
+def test_count_only_cells_have_every_household_as_observation() -> None:
+    frame = value_cells(cube(RECORDS, ["wijk"], {"wijk": ["A", "B"]}), ["wijk"], None)
+    assert frame["n"].to_list() == frame["obs"].to_list() == [3, 1, 4]
+    assert frame["sum"].null_count() == 3
+
+
+def test_median_rounds_half_away_from_zero() -> None:
+    records = pl.DataFrame({"g": ["a", "a", "b", "b"], "v": [1, 2, -1, -2]})
+    frame = value_cells(cube(records, ["g"], {"g": ["a", "b"]}, ["v"]), ["g"], "v")
+    assert frame["median"].to_list() == [2, -2, 0]
+
+
+def test_total_is_reserved() -> None:
+    with pytest.raises(ValueError, match="reserved"):
+        cube(RECORDS, ["wijk"], {"wijk": ["A", TOTAL]})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("abc"), st.sampled_from("xy"), st.integers(-(10**9), 10**9)),
+        max_size=40,
+    )
+)
+def test_every_margin_is_the_sum_of_its_parts(rows: list[tuple[str, str, int]]) -> None:
+    records = pl.DataFrame(
+        rows, schema={"g": pl.String, "h": pl.String, "v": pl.Int64}, orient="row"
+    )
+    frame = value_cells(
+        cube(records, ["g", "h"], {"g": list("abc"), "h": list("xy")}, ["v"]), ["g", "h"], "v"
+    )
+    for g in ["a", "b", "c", TOTAL]:
+        parts = frame.filter((pl.col("g") == g) & (pl.col("h") != TOTAL))
+        whole = frame.filter((pl.col("g") == g) & (pl.col("h") == TOTAL)).row(0, named=True)
+        assert whole["n"] == parts["n"].sum()
+        assert (whole["sum"] or 0) == (parts["sum"].fill_null(0).sum())
