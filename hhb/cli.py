@@ -8,10 +8,16 @@ import click
 
 from hhb import i18n
 from hhb.clikit import Context, db_option, user_errors
+from hhb.commands_access import caseload_group, consent_group
 from hhb.commands_budget import classify_cmd
+from hhb.commands_calc import calc_cmd
 from hhb.commands_households import household
 from hhb.commands_imports import delete_cmd, import_cmd, transactions
 from hhb.commands_overview import overview_cmd
+from hhb.commands_plan import budget_cmd
+from hhb.commands_reports import aggregates_cmd, report
+from hhb.commands_serve import serve_cmd
+from hhb.commands_signals import forecast_cmd, signals_cmd
 from hhb.commands_users import user
 from hhb.demo.cli import demo
 from store.db import migrate
@@ -51,6 +57,15 @@ for _command in (
     delete_cmd,
     classify_cmd,
     overview_cmd,
+    budget_cmd,
+    caseload_group,
+    consent_group,
+    serve_cmd,
+    signals_cmd,
+    forecast_cmd,
+    aggregates_cmd,
+    report,
+    calc_cmd,
     demo,
 ):
     main.add_command(_command)

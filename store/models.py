@@ -300,3 +300,80 @@ class SignalSettings(Base):
     buffer_target_cents: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(128))
+
+
+class Caseload(Base):
+    """A household in a budget coach's caseload, from ``added_at`` until ``removed_at``.
+
+    Rows are never deleted, so who was responsible for a household when stays visible. Being in
+    a caseload alone gives no access: the participant's consent (:class:`Consent`) must be current
+    too.
+    """
+
+    __tablename__ = "caseloads"
+    __table_args__ = (Index("ix_caseloads_coach_household", "coach_id", "household_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    added_by: Mapped[str] = mapped_column(String(128))
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class Consent(Base):
+    """A participant's consent that one coach may see their household (opt-in, revocable).
+
+    A grant is a new row; revoking fills ``revoked_at``. The current consent is the row without
+    ``revoked_at``, and the history of grants and revocations is kept for the participant to read.
+    """
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_household_coach", "household_id", "coach_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    coach_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    granted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    granted_by: Mapped[str] = mapped_column(String(128))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class MonthNote(Base):
+    """A coach's note about one month of a household, written while reviewing it together.
+
+    Notes are not edited in place: a correction is a new note and the old one is withdrawn, so
+    what was written when stays traceable.
+    """
+
+    __tablename__ = "month_notes"
+    __table_args__ = (Index("ix_month_notes_household_month", "household_id", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    month: Mapped[dt.date] = mapped_column(Date)
+    body: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    written_by: Mapped[str] = mapped_column(String(128))
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class WebSession(Base):
+    """A dashboard login session, kept on the server so that logout and timeouts are real.
+
+    ``id`` is the SHA-256 of the random token in the (signed) session cookie, so a copy of the
+    database holds no usable session. A session counts only while ``ended_at`` is empty and both
+    the inactivity and the absolute timeout (``dashboard.sessions``) have not passed.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(String(32))

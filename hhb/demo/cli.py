@@ -163,9 +163,8 @@ def _report(r: DemoResult, first: dt.date, months: int, echo: Callable[[str], No
     if r.examples:
         code = next(iter(r.examples.values()))
         echo(f"  hhb {db} transactions --household {code} --month {last:%Y-%m}")
-    echo("Profielen en uitkeringsgegevens zijn ook ingelezen (zie 'household show'). Een "
-         "dashboard is er nog niet; bekijk de maanden met 'hhb overview' en "
-         "'hhb transactions'.")  # fmt: skip
+    echo("Profielen en uitkeringsgegevens zijn ook ingelezen (zie 'household show'). Het "
+         f"dashboard: 'hhb {db} serve', inloggen met een van de gebruikers hierboven.")  # fmt: skip
 
 
 @click.group("demo", invoke_without_command=True)
@@ -178,14 +177,31 @@ def _report(r: DemoResult, first: dt.date, months: int, echo: Callable[[str], No
 )
 @click.option("--months", type=click.IntRange(1, 60), default=DEMO_MONTHS, show_default=True)
 @click.option("--seed", type=int, default=DEMO_SEED, show_default=True)
+@click.option("--serve/--no-serve", default=True, show_default=True,
+              help="start daarna het dashboard op de demodatabase")  # fmt: skip
+@click.option("--port", type=click.IntRange(1, 65535), default=8050, show_default=True,
+              help="poort van het dashboard")  # fmt: skip
 @click.pass_context
-def demo(ctx: click.Context, households: int, months: int, seed: int) -> None:
-    """Zet een verse demodatabase klaar met verzonnen huishoudens (of: maak demobestanden)."""
+def demo(ctx: click.Context, households: int, months: int, seed: int, serve: bool,
+         port: int) -> None:  # fmt: skip
+    """Zet een verse demodatabase klaar met verzonnen huishoudens (of: maak demobestanden),
+    en start het dashboard erop (tenzij --no-serve)."""
     if ctx.invoked_subcommand is not None:
         return
     settings = getattr(ctx.obj, "settings", None) or Settings.from_env()
     actor = getattr(ctx.obj, "actor", None) or "demo"
-    run_demo(settings, households=households, months=months, seed=seed, actor=actor)
+    result = run_demo(settings, households=households, months=months, seed=seed, actor=actor)
+    # The dashboard's part: coaches get their households with consent, then it is served.
+    from hhb.commands_serve import serve_dashboard
+    from hhb.demo.access import link_demo_access
+
+    engine = make_engine(sqlite_url(result.database))
+    try:
+        link_demo_access(engine, actor)
+    finally:
+        engine.dispose()
+    if serve:
+        serve_dashboard(settings.with_database(str(result.database)), port=port)
 
 
 @demo.command("generate")

@@ -27,7 +27,7 @@ ROLES = {str(r) for r in Role}
 
 def test_hhb_demo_builds_a_fresh_demo_database(data_dir: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(demo, ["--households", "5", "--months", "4"],
+    result = runner.invoke(demo, ["--no-serve", "--households", "5", "--months", "4"],
                            catch_exceptions=False)  # fmt: skip
     assert result.exit_code == 0, result.output
     database = data_dir / "demo.sqlite3"
@@ -35,7 +35,7 @@ def test_hhb_demo_builds_a_fresh_demo_database(data_dir: Path) -> None:
     assert not (data_dir / "hhb.sqlite3").exists()  # the real database is left alone
     assert SEED_CODE in result.output and "5 huishoudens" in result.output
     assert f"hhb --db {database} transactions --household {SEED_CODE}" in result.output
-    assert "dashboard is er nog niet" in result.output and "ook ingelezen" in result.output
+    assert f"hhb --db {database} serve" in result.output and "ook ingelezen" in result.output
     assert "waarschuwingen" not in result.output
     assert (data_dir / "demo-files" / SEED_CODE / "profile.yaml").exists()
     printed = [line.split() for line in result.output.splitlines()]
@@ -55,7 +55,9 @@ def test_hhb_demo_builds_a_fresh_demo_database(data_dir: Path) -> None:
                                    "--json"], catch_exceptions=False)  # fmt: skip
     assert profile.exit_code == 0 and "GM0344" in profile.output
 
-    again = runner.invoke(demo, ["--households", "3", "--months", "3"], catch_exceptions=False)
+    again = runner.invoke(
+        demo, ["--no-serve", "--households", "3", "--months", "3"], catch_exceptions=False
+    )
     assert again.exit_code == 0, again.output
     with sqlite3.connect(database) as con:
         assert con.execute("SELECT count(*) FROM households").fetchone() == (3,)
@@ -65,7 +67,7 @@ def test_refuses_an_existing_database_that_demo_did_not_make(data_dir: Path) -> 
     data_dir.mkdir(parents=True)
     database = data_dir / "demo.sqlite3"
     database.write_bytes(b"not ours")
-    result = CliRunner().invoke(demo, ["--households", "2", "--months", "1"])
+    result = CliRunner().invoke(demo, ["--no-serve", "--households", "2", "--months", "1"])
     assert result.exit_code != 0
     assert "geen demodatabase" in result.output
     assert database.read_bytes() == b"not ours"
@@ -73,11 +75,11 @@ def test_refuses_an_existing_database_that_demo_did_not_make(data_dir: Path) -> 
 
 def test_refuses_a_demo_database_holding_real_households(data_dir: Path) -> None:
     runner = CliRunner()
-    assert runner.invoke(demo, ["--households", "2", "--months", "1"]).exit_code == 0
+    assert runner.invoke(demo, ["--no-serve", "--households", "2", "--months", "1"]).exit_code == 0
     database = data_dir / "demo.sqlite3"
     with sqlite3.connect(database) as con:
         con.execute("UPDATE households SET code = 'H-ECHT' WHERE code = 'DEMO-000001'")
-    result = runner.invoke(demo, ["--households", "2", "--months", "1"])
+    result = runner.invoke(demo, ["--no-serve", "--households", "2", "--months", "1"])
     assert result.exit_code != 0 and "niet uit de demo" in result.output
     with sqlite3.connect(database) as con:
         assert con.execute("SELECT count(*) FROM households WHERE code = 'H-ECHT'").fetchone() == (
@@ -89,7 +91,7 @@ def test_refuses_a_configured_postgres_database(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HHB_DATABASE_URL", "postgresql+psycopg://coach@db.example/hhb")
-    result = CliRunner().invoke(demo, [])
+    result = CliRunner().invoke(demo, ["--no-serve"])
     assert result.exit_code != 0 and "alleen een SQLite-demodatabase" in result.output
 
 
