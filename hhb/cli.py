@@ -11,6 +11,7 @@ from hhb.clikit import Context, db_option, user_errors
 from hhb.commands_access import caseload_group, consent_group
 from hhb.commands_budget import classify_cmd
 from hhb.commands_calc import calc_cmd
+from hhb.commands_entitlements import entitlements_cmd, explain_cmd, whatif_cmd
 from hhb.commands_households import household
 from hhb.commands_imports import delete_cmd, import_cmd, transactions
 from hhb.commands_overview import overview_cmd
@@ -66,6 +67,9 @@ for _command in (
     aggregates_cmd,
     report,
     calc_cmd,
+    entitlements_cmd,
+    explain_cmd,
+    whatif_cmd,
     demo,
 ):
     main.add_command(_command)
