@@ -187,3 +187,74 @@ def _polyline(points: Sequence[str]) -> str:
         f'<polyline points="{" ".join(points)}" fill="none" stroke="{LINE_COLOUR}" '
         'stroke-width="2"/>'
     )
+
+
+BAND_COLOUR: Final = "#9ae6b4"
+FORECAST_COLOUR: Final = "#276749"
+
+
+def forecast_chart(
+    months: Sequence[dt.date],
+    expected: Sequence[int],
+    low: Sequence[int | None],
+    high: Sequence[int | None],
+    floor: int | None = None,
+    frame: Frame | None = None,
+) -> str:
+    """The expected balance at each month's end as a line, its band (low to high) as a shaded
+    area behind it, and the balance floor as a dashed line. Months without a band (too little
+    history, see :mod:`budget.forecast`) get no area: nothing is guessed."""
+    frame = frame or Frame()
+    if not months:
+        return _svg(frame, "Verwacht saldo", "Geen prognose.", [])
+    bounds = [*expected, *(v for v in (*low, *high) if v is not None)]
+    if floor is not None:
+        bounds.append(floor)
+    ticks = nice_ticks(min(bounds), max(bounds))
+    slot = frame.plot_width / len(months)
+    xs = [frame.left + slot * (i + 0.5) for i in range(len(months))]
+    parts = _axis(ticks, frame)
+    banded = [i for i in range(len(months)) if low[i] is not None and high[i] is not None]
+    if len(banded) >= 2:
+        upper = [f"{xs[i]:.1f},{_y(int(high[i] or 0), ticks, frame):.1f}" for i in banded]
+        lower = [f"{xs[i]:.1f},{_y(int(low[i] or 0), ticks, frame):.1f}" for i in banded]
+        parts.append(
+            f'<polygon points="{" ".join(upper + lower[::-1])}" fill="{BAND_COLOUR}" '
+            'fill-opacity="0.55" stroke="none"/>'
+        )
+    if floor is not None:
+        y = _y(floor, ticks, frame)
+        parts.append(
+            f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{y:.1f}" '
+            f'y2="{y:.1f}" stroke="{SPENDING_COLOUR}" stroke-width="1.2" '
+            'stroke-dasharray="5,3"/>'
+        )
+    points = [f"{x:.1f},{_y(v, ticks, frame):.1f}" for x, v in zip(xs, expected, strict=True)]
+    parts.append(
+        f'<polyline points="{" ".join(points)}" fill="none" stroke="{FORECAST_COLOUR}" '
+        'stroke-width="2"/>'
+    )
+    base = frame.top + frame.plot_height + 12
+    for i, (x, month) in enumerate(zip(xs, months, strict=True)):
+        # Many months: the month on the axis, the year under the first month and each January.
+        year = i == 0 or month.month == 1
+        parts.append(
+            f'<text x="{x:.1f}" y="{base}" text-anchor="middle" font-size="9">'
+            f"{escape(SHORT_MONTHS[month.month - 1])}</text>"
+        )
+        if year:
+            parts.append(
+                f'<text x="{x:.1f}" y="{base + 10}" text-anchor="middle" font-size="9">'
+                f"{month.year}</text>"
+            )
+    legend = [("verwacht saldo", FORECAST_COLOUR)]
+    if len(banded) >= 2:
+        legend.append(("band: 8 van de 10 maanden", BAND_COLOUR))
+    if floor is not None:
+        legend.append(("ondergrens", SPENDING_COLOUR))
+    parts += _legend(legend, frame)
+    desc = (
+        "Lijndiagram: het verwachte saldo aan het eind van elke maand, met de band waarbinnen "
+        "het saldo naar verwachting 8 van de 10 maanden blijft."
+    )
+    return _svg(frame, "Verwacht saldo de komende maanden", desc, parts)

@@ -7,10 +7,11 @@ results of the domain modules) and is never exported; only disclosure-controlled
 
 Columns the database answers today are filled by :func:`build_facts` (where the household
 lives, who lives there, income and regelingen received from the classified transactions).
-The others belong to domain modules that are still being built (leefgeld against the Nibud
-minimum, the right to regelingen, expected clawbacks, open signals): they stay null and
-:attr:`HouseholdFacts.unavailable` says why ("nog niet beschikbaar: ..."), so an aggregate
-over them is left out visibly instead of showing zeros. :func:`fill` adds them once they exist.
+Leefgeld against the Nibud minimum and the open signals come from the budget modules and are
+added by :func:`reports.facts_budget.fill_budget` (through :func:`fill`). The others belong to
+domain modules that are still being built (the right to regelingen, expected clawbacks): they
+stay null and :attr:`HouseholdFacts.unavailable` says why ("nog niet beschikbaar: ..."), so an
+aggregate over them is left out visibly instead of showing zeros.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from budget.categories import Rubriek
+from budget.signals import SignalKind
 from ingest.profile import HouseholdProfile, Role
 from store.classification import classified_transactions
 from store.models import Household
@@ -80,6 +82,20 @@ def regeling_column(regeling: Regeling, name: str) -> str:
     return f"{regeling.value}_{name}"
 
 
+def signal_column(kind: SignalKind) -> str:
+    return f"open_signals_{kind.value}"
+
+
+BUDGET_COLUMNS: Final = (
+    "budget_month",
+    "leefgeld_month_cents",
+    "nibud_minimum_month_cents",
+    "leefgeld_gap_month_cents",
+    "below_minimum",
+)
+SIGNAL_COLUMNS: Final = ("open_signals", *(signal_column(k) for k in SignalKind))
+
+
 FACTS_SCHEMA: Final[dict[str, pl.DataType | type[pl.DataType]]] = {
     "household": pl.String,
     "year": pl.Int32,
@@ -91,11 +107,14 @@ FACTS_SCHEMA: Final[dict[str, pl.DataType | type[pl.DataType]]] = {
     "months_observed": pl.Int16,
     "net_income_year_cents": pl.Int64,
     "income_pct_social_minimum": pl.Int32,
-    "leefgeld_gap_year_cents": pl.Int64,
+    "budget_month": pl.Date,
+    "leefgeld_month_cents": pl.Int64,
+    "nibud_minimum_month_cents": pl.Int64,
+    "leefgeld_gap_month_cents": pl.Int64,
     "below_minimum": pl.Boolean,
     **{regeling_column(r, f): t for r in Regeling for f, t in REGELING_FIELDS},
     "expected_clawback_cents": pl.Int64,
-    "open_signals": pl.Int32,
+    **dict.fromkeys(SIGNAL_COLUMNS, pl.Int32),
 }
 """One row per household and year.
 
@@ -107,13 +126,18 @@ FACTS_SCHEMA: Final[dict[str, pl.DataType | type[pl.DataType]]] = {
 - ``net_income_year_cents``: money in on :data:`INCOME_RUBRIEKEN` in the year.
 - ``income_pct_social_minimum``: net income as a percentage of the bijstandsnorm of the
   household type.
-- ``leefgeld_gap_year_cents``: leefgeld minus the Nibud minimum over the year (negative: short);
-  ``below_minimum`` whether it is negative.
+- ``budget_month``: the household's last complete month of the year (``hhb budget``'s default
+  month with the statements cut at 31 December; null: no complete month in the year), and of
+  that month, as ``hhb budget --month`` gives it: ``leefgeld_month_cents``, the Nibud food
+  minimum ``nibud_minimum_month_cents`` (null without a profile), ``leefgeld_gap_month_cents``
+  (leefgeld minus minimum; negative: short) and ``below_minimum`` whether it is negative. Per
+  month, not per year: one month's budget times twelve would be a made-up year.
 - per regeling: ``eligible`` (has the right), ``receiving`` (money of it arrived in the year),
   ``missed`` = eligible and not receiving (niet-gebruik); euros per year entitled, received and
   missed (the entitled amount of a missed regeling).
 - ``expected_clawback_cents``: toeslag advances expected to be reclaimed for the year.
-- ``open_signals``: signals still open at the end of the year.
+- ``open_signals``: the signals open in ``budget_month`` as ``hhb signals --month`` lists them,
+  and per kind (``open_signals_<kind>``, :class:`budget.signals.SignalKind`).
 """
 
 PENDING_ENTITLEMENT: Final = "nog niet beschikbaar: het recht op regelingen komt uit entitlement/"
@@ -121,11 +145,10 @@ PENDING: Final[dict[str, str]] = {
     "income_pct_social_minimum": (
         "nog niet beschikbaar: de bijstandsnorm per huishoudtype komt uit entitlement/"
     ),
-    "leefgeld_gap_year_cents": (
-        "nog niet beschikbaar: leefgeld tegenover het Nibud-minimum komt uit budget/plan.py"
-    ),
-    "below_minimum": (
-        "nog niet beschikbaar: leefgeld tegenover het Nibud-minimum komt uit budget/plan.py"
+    **dict.fromkeys(
+        BUDGET_COLUMNS,
+        "nog niet beschikbaar: leefgeld tegenover het Nibud-minimum komt uit budget/plan.py "
+        "(reports.facts_budget.fill_budget vult het in)",
     ),
     **{
         regeling_column(r, f): PENDING_ENTITLEMENT
@@ -142,7 +165,11 @@ PENDING: Final[dict[str, str]] = {
     "expected_clawback_cents": (
         "nog niet beschikbaar: de verwachte terugvordering komt uit entitlement/"
     ),
-    "open_signals": "nog niet beschikbaar: signalen komen uit budget/signals.py",
+    **dict.fromkeys(
+        SIGNAL_COLUMNS,
+        "nog niet beschikbaar: signalen komen uit budget/signals.py "
+        "(reports.facts_budget.fill_budget vult het in)",
+    ),
 }
 """Why a column is still empty; :func:`build_facts` starts from this."""
 

@@ -1,15 +1,16 @@
 """The month report: a PDF in plain Dutch for the conversation between coach and participant.
 
 The report is a list of *sections*; each is a function from :class:`MonthReportData` (the
-domain results, gathered once) to an HTML fragment. Adding leefgeld, signals or regelingen
-means adding their results to the data and a function to :data:`SECTIONS`; the page, the CSS
-and the PDF engine (:mod:`reports.pdf`) stay as they are.
+domain results, gathered once) to an HTML fragment. Adding regelingen means adding their
+results to the data and a function to :data:`SECTIONS`; the page, the CSS and the PDF engine
+(:mod:`reports.pdf`) stay as they are.
 
 Figures are the same as ``hhb overview`` shows: the overview section is
 :func:`budget.overview.month_overview` over the three months ending at the report's month,
 classified exactly as that command classifies them. The charts look back further
 (:data:`CHART_MONTHS`) and need only money in, money out and the balance, so they read the
-transactions without classifying them.
+transactions without classifying them. Leefgeld, signals and the balance forecast are those of
+``hhb budget --month`` and ``hhb signals --month`` (:mod:`reports.month_budget`).
 """
 
 from __future__ import annotations
@@ -26,8 +27,17 @@ from sqlalchemy.orm import Session
 
 from budget.categories import LABELS, Rubriek
 from budget.overview import MonthOverview, month_label, month_overview
-from ingest.amounts import format_euro
 from reports.charts import balance_chart, income_spending_chart
+from reports.html import amount_cell, section
+from reports.month_budget import (
+    BudgetPart,
+    SignalsPart,
+    forecast_html,
+    leefgeld_html,
+    load_budget,
+    load_signals,
+    signals_html,
+)
 from reports.pdf import page, render_pdf
 from store.classification import classified_transactions
 from store.households import audit, get_household
@@ -56,6 +66,8 @@ class MonthReportData:
     generated_at: dt.datetime
     overview: MonthOverview
     history: MonthFigures
+    budget: BudgetPart
+    signals: SignalsPart
 
 
 Section = Callable[[MonthReportData], str]
@@ -107,7 +119,10 @@ def load_report_data(
     raw = transactions_frame(session, household_code, start=chart_months[0], end=end)
     anchor = chart_months.index(table_months[0])
     history = month_figures(raw, chart_months, anchor, overview.opening[0])
-    return MonthReportData(household_code, month.replace(day=1), now, overview, history)
+    first = month.replace(day=1)
+    budget = load_budget(session, household_code, first)
+    signals = load_signals(session, household_code, first)
+    return MonthReportData(household_code, first, now, overview, history, budget, signals)
 
 
 def _chart_months(
@@ -123,24 +138,6 @@ def _chart_months(
     )
     start = table_start if first is None else min(first.replace(day=1), table_start)
     return tuple(m for m in months_ending(month, CHART_MONTHS) if m >= start)
-
-
-# --- HTML helpers ---------------------------------------------------------------------------
-
-
-def euro(cents: int, *, sign: bool = True) -> str:
-    return escape(format_euro(cents, sign=sign, nbsp=True))
-
-
-def amount_cell(cents: int | None, *, sign: bool = True) -> str:
-    if cents is None:
-        return '<td class="amount">onbekend</td>'
-    negative = " negative" if cents < 0 else ""
-    return f'<td class="amount{negative}">{euro(cents, sign=sign)}</td>'
-
-
-def section(title: str, *content: str) -> str:
-    return f"<section><h2>{escape(title)}</h2>{''.join(content)}</section>"
 
 
 # --- sections -------------------------------------------------------------------------------
@@ -227,11 +224,25 @@ def charts_section(data: MonthReportData) -> str:
     )
     # Keep the heading with the first chart: a heading alone at the bottom of a page is lost.
     opening = f'<div class="keep"><h2>Grafieken</h2>{intro}{figure_in_out}</div>'
-    return f"<section>{opening}{figure_balance}{table}</section>"
+    return f"<section>{opening}{figure_balance}{table}{forecast_html(data.signals)}</section>"
 
 
-SECTIONS: Final[tuple[Section, ...]] = (header_section, overview_section, charts_section)
-"""The report's sections in order; leefgeld, signals and regelingen join here when ready."""
+def leefgeld_section(data: MonthReportData) -> str:
+    return section("Leefgeld", leefgeld_html(data.budget, data.month))
+
+
+def signals_section(data: MonthReportData) -> str:
+    return section("Signalen", signals_html(data.signals))
+
+
+SECTIONS: Final[tuple[Section, ...]] = (
+    header_section,
+    overview_section,
+    leefgeld_section,
+    signals_section,
+    charts_section,
+)
+"""The report's sections in order; regelingen join here when entitlement/ is ready."""
 
 
 def render_html(data: MonthReportData, sections: Sequence[Section] = SECTIONS) -> str:

@@ -20,7 +20,8 @@ from typing import Final
 
 import polars as pl
 
-from reports.facts import HouseholdFacts, HouseholdType, Regeling, regeling_column
+from budget.signals import KIND_LABELS, SignalKind
+from reports.facts import HouseholdFacts, HouseholdType, Regeling, regeling_column, signal_column
 
 UNKNOWN: Final = "onbekend"
 YES, NO = "ja", "nee"
@@ -154,7 +155,7 @@ def table_specs() -> tuple[TableSpec, ...]:
         ),
         TableSpec(
             "leefgeld",
-            "Leefgeld tegenover het Nibud-minimum",
+            "Leefgeld tegenover het Nibud-minimum (laatste volledige maand van het jaar)",
             (
                 Dim(
                     "onder_minimum",
@@ -163,8 +164,11 @@ def table_specs() -> tuple[TableSpec, ...]:
                     _yes_no("below_minimum"),
                 ),
             ),
-            (Value("leefgeld_verschil", "leefgeld min Nibud-minimum per jaar", "cent"),),
-            ("below_minimum", "leefgeld_gap_year_cents"),
+            (
+                Value("leefgeld", "leefgeld per maand", "cent"),
+                Value("leefgeld_verschil", "leefgeld min Nibud-minimum per maand", "cent"),
+            ),
+            ("below_minimum", "leefgeld_gap_month_cents"),
         ),
     ]
     for regeling in Regeling:
@@ -199,6 +203,7 @@ def table_specs() -> tuple[TableSpec, ...]:
             ("open_signals",),
         ),
     ]
+    specs += [_signal_spec(kind) for kind in SignalKind]
     return tuple(specs)
 
 
@@ -210,6 +215,26 @@ def _yes_no_positive(column: str) -> pl.Expr:
         .when(col > 0)
         .then(pl.lit(YES))
         .otherwise(pl.lit(NO))
+    )
+
+
+def _signal_spec(kind: SignalKind) -> TableSpec:
+    """Households with at least one open signal of this kind. One table per kind: a household
+    can have several kinds, so the kinds are no partition and cannot share one table."""
+    column = signal_column(kind)
+    return TableSpec(
+        f"signalen_{kind.value}",
+        f"Open signalen: {KIND_LABELS[kind]}",
+        (
+            Dim(
+                f"heeft_{kind.value}",
+                f"open signaal: {KIND_LABELS[kind]}",
+                (YES, NO, UNKNOWN),
+                _yes_no_positive(column),
+            ),
+        ),
+        (),
+        (column,),
     )
 
 
@@ -236,7 +261,8 @@ def _regeling_spec(regeling: Regeling) -> TableSpec:
 
 VALUE_SOURCES: Final[dict[str, str]] = {
     "netto_inkomen": "net_income_year_cents",
-    "leefgeld_verschil": "leefgeld_gap_year_cents",
+    "leefgeld": "leefgeld_month_cents",
+    "leefgeld_verschil": "leefgeld_gap_month_cents",
     "terugvordering": "expected_clawback_cents",
     "open_signalen": "open_signals",
     **{

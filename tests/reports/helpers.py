@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import polars as pl
 
@@ -80,3 +82,20 @@ def synthetic_facts(
         pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
         for c, t in FACTS_SCHEMA.items()
     )
+
+
+def demo_database(folder: Path, households: int, months: int, seed: int, first: dt.date) -> Path:
+    """A demo world (``hhb.demo``) imported through the normal paths into SQLite."""
+    from hhb.demo.files import write_world
+    from hhb.demo.load import load_world
+    from store.db import make_engine, migrate
+
+    world = write_world(
+        folder, households=households, months=months, seed=seed, first=first, workers=1
+    )
+    database = folder / "demo.sqlite3"
+    engine = make_engine(f"sqlite:///{database}")
+    migrate(engine)
+    load_world(engine, folder, world.codes, "test")
+    engine.dispose()
+    return database

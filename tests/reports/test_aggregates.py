@@ -7,10 +7,11 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from budget.signals import SignalKind
 from reports.aggregates import EXPORT_SCHEMA, Level, aggregate
 from reports.cube import TOTAL
 from reports.disclosure import Use, rules_for
-from reports.facts import PENDING, SOURCES, HouseholdFacts, fill
+from reports.facts import PENDING, SOURCES, HouseholdFacts, fill, signal_column
 from tests.reports.attacker import determined_cells, determined_counts_linked
 from tests.reports.helpers import synthetic_facts
 
@@ -118,6 +119,7 @@ def test_tables_of_modules_still_being_built_are_left_out_with_their_reason() ->
         "regeling_kwijtschelding",
         "terugvordering",
         "signalen",
+        *(f"signalen_{kind.value}" for kind in SignalKind),
     }
     assert all(reason.startswith("nog niet beschikbaar") for reason in left_out.values())
     assert not tables & set(left_out)
@@ -135,6 +137,63 @@ def test_a_filled_column_brings_its_table() -> None:
     assert set(signals["klasse"]) == {"ja", "nee", "onbekend", TOTAL}
     total = signals.filter(pl.col("klasse") == TOTAL).row(0, named=True)
     assert total["som"] == update["open_signals"].sum() and total["eenheid"] == "aantal"
+
+
+def test_leefgeld_below_the_minimum_per_wijk_through_the_disclosure_control() -> None:
+    facts = facts_of(120, 4, WIJKEN[:3])
+    frame = facts.frame
+    gap = (pl.int_range(pl.len()) % 5 - 2) * 10_000  # -20 000 .. 20 000: two in five short
+    update = frame.select("household", "year").with_columns(
+        leefgeld_month_cents=pl.lit(30_000, pl.Int64) + gap,
+        leefgeld_gap_month_cents=gap,
+        below_minimum=gap < 0,
+    )
+    filled = fill(facts, update, "budget.plan")
+    result = aggregate(filled, "GM0344", 2024, Level.WIJK, INTERN)
+    table = result.frame.filter(pl.col("tabel") == "leefgeld")
+    left_out = result.metadata["niet_beschikbaar"]
+    assert isinstance(left_out, list) and "leefgeld" not in {i["tabel"] for i in left_out}
+    counts = table.unique(["wijk", "klasse"])
+    whole = counts.filter((pl.col("wijk") == TOTAL) & (pl.col("klasse") == "ja")).row(0, named=True)
+    assert whole["huishoudens"] == update["below_minimum"].sum()
+    per_wijk = (
+        frame.with_columns(below=update["below_minimum"])
+        .group_by(pl.col("wijk").fill_null("onbekend"))
+        .agg(pl.col("below").sum())
+    )
+    for wijk, below in per_wijk.iter_rows():
+        row = counts.filter((pl.col("wijk") == wijk) & (pl.col("klasse") == "ja"))
+        shown = row["huishoudens"][0]
+        # shown exactly, or hidden with its reason: never another number
+        assert shown == below or (shown is None and row["reden"][0]), wijk
+    # the small wijk must make the control do something: else this proves nothing
+    assert counts.filter(pl.col("status_huishoudens") == "onderdrukt").height > 0
+    gaps = table.filter(pl.col("variabele") == "leefgeld min Nibud-minimum per maand")
+    total = gaps.filter((pl.col("wijk") == TOTAL) & (pl.col("klasse") == TOTAL)).row(0, named=True)
+    assert total["som"] == gap_sum(update) and total["eenheid"] == "cent"
+    assert determined_counts_linked(result.frame) == []
+
+
+def gap_sum(update: pl.DataFrame) -> int:
+    return int(update["leefgeld_gap_month_cents"].sum())
+
+
+def test_open_signals_per_kind_are_a_table_each() -> None:
+    facts = facts_of(60, 5)
+    i = pl.int_range(pl.len())
+    kinds = {signal_column(k): ((i + n) % (n + 2) == 0).cast(pl.Int32) for n, k in
+             enumerate(SignalKind)}  # fmt: skip
+    update = facts.frame.select("household", "year").with_columns(**kinds)
+    update = update.with_columns(open_signals=pl.sum_horizontal(list(kinds)))
+    result = aggregate(fill(facts, update, "budget.signals"), "GM0344", 2024, Level.GEMEENTE,
+                       INTERN)  # fmt: skip
+    for kind in SignalKind:
+        rows = result.frame.filter(pl.col("tabel") == f"signalen_{kind.value}")
+        yes = rows.filter(pl.col("klasse") == "ja")["huishoudens"][0]
+        expected = int((update[signal_column(kind)] > 0).sum())
+        assert yes == expected or (yes is None and expected < 10), kind
+    missing = result.frame.filter(pl.col("tabel") == "signalen_payment_missing")
+    assert set(missing["kenmerk"]) == {"open signaal: verwachte betaling ontbreekt"}
 
 
 def test_export_schema_has_no_household_columns() -> None:

@@ -9,7 +9,13 @@ import xml.etree.ElementTree as ET
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.charts import balance_chart, income_spending_chart, nice_ticks, whole_euros
+from reports.charts import (
+    balance_chart,
+    forecast_chart,
+    income_spending_chart,
+    nice_ticks,
+    whole_euros,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONTHS = (dt.date(2024, 1, 1), dt.date(2024, 2, 1), dt.date(2024, 3, 1))
@@ -57,3 +63,17 @@ def test_an_unknown_balance_breaks_the_line() -> None:
 def test_no_known_balance_draws_nothing_made_up() -> None:
     svg = balance_chart(MONTHS, (None, None, None))
     assert ET.fromstring(svg).find(f"{SVG}desc").text == "Saldo onbekend."  # type: ignore[union-attr]
+
+
+def test_forecast_band_is_drawn_only_where_it_is_known() -> None:
+    svg = forecast_chart(MONTHS, (27512, 27652, 27792), (-16265, -34258, -46798),
+                         (71289, 89562, 102382), floor=0)  # fmt: skip
+    root = ET.fromstring(svg)
+    (band,) = root.iter(f"{SVG}polygon")
+    ys = [float(p.split(",")[1]) for p in band.get("points", "").split()]
+    assert len(ys) == 6 and max(ys[:3]) < min(ys[3:])  # high above low (SVG y grows down)
+    assert len(list(root.iter(f"{SVG}polyline"))) == 1
+    assert {"verwacht saldo", "band: 8 van de 10 maanden", "ondergrens", "2024"} <= set(texts(svg))
+    no_band = forecast_chart(MONTHS, (100, 200, 300), (None, None, None), (None, None, None))
+    assert not list(ET.fromstring(no_band).iter(f"{SVG}polygon"))
+    assert "band: 8 van de 10 maanden" not in texts(no_band)
