@@ -7,17 +7,15 @@ Shared by bank statement imports (``store.importing``) and benefit data imports
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
-from ingest.errors import IngestError
 from ingest.model import Problem
 from ingest.source import Source
 from store.households import audit
-from store.models import Household, Import, RawFile, utcnow
+from store.models import Household, Import, RawFile
+from store.raw import keep_raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,44 +107,6 @@ def begin_import(
     session.add(record)
     session.flush()
     return record, seen_before
-
-
-def keep_raw(session: Session, sha: str, source: Source) -> None:
-    """Store the file's bytes under ``sha``.
-
-    On SQLite a file on disk is copied into the row piece by piece (``zeroblob`` plus
-    incremental blob I/O) instead of being bound as one ``bytes`` value, which the driver and
-    SQLite would copy twice more. SQLite keeps a zeroblob virtual only in the last column of a
-    row, though, and ``content`` is not the last column of ``raw_files``: until a migration
-    moves it there, SQLite still builds the zeros in memory once. Other backends bind the bytes.
-    """
-    connection = session.connection()
-    raw = connection.connection.dbapi_connection
-    if (
-        connection.dialect.name != "sqlite"
-        or source.in_memory
-        or not isinstance(raw, sqlite3.Connection)
-    ):
-        session.add(RawFile(sha256=sha, size=source.size, content=source.read()))
-        session.flush()  # no ORM relationship orders this insert before the import row
-        return
-    if source.size > raw.getlimit(sqlite3.SQLITE_LIMIT_LENGTH):
-        raise IngestError(
-            source.name,
-            0,
-            "het bestand is te groot om te bewaren in deze database; exporteer een kortere periode",
-        )
-    session.execute(
-        insert(RawFile).values(
-            sha256=sha, size=source.size, content=func.zeroblob(source.size), first_seen_at=utcnow()
-        )
-    )
-    rowid = session.execute(
-        select(literal_column("rowid")).select_from(RawFile).where(RawFile.sha256 == sha)
-    ).scalar_one()
-    with raw.blobopen("raw_files", "content", rowid) as blob:
-        for chunk in source.chunks():
-            blob.write(chunk)
 
 
 def finish_import(

@@ -71,14 +71,27 @@ class Account(Base):
 
 
 class RawFile(Base):
-    """The exact bytes of every imported file, addressed by SHA-256, for audit and replay."""
+    """Every imported file, addressed by SHA-256, for audit and replay (bytes in chunks).
+
+    The bytes live in :class:`RawFileChunk` rows, so a file of a gigabyte is written and read
+    a few MB at a time on every backend (see ``store.raw``).
+    """
 
     __tablename__ = "raw_files"
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
     first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RawFileChunk(Base):
+    """One piece of a raw file, in order of ``seq`` (0, 1, ...)."""
+
+    __tablename__ = "raw_file_chunks"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("raw_files.sha256"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Import(Base):

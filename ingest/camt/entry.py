@@ -121,8 +121,10 @@ class _Details:
     cdtr_name = ""
     ultimate_dbtr = ""
     ultimate_cdtr = ""
-    dbtr_account = ""
-    cdtr_account = ""
+    dbtr_account: etree._Element | None = None
+    cdtr_account: etree._Element | None = None
+    """The ``DbtrAcct``/``CdtrAcct`` elements, read only if that side is the counterparty
+    (usually one of the two is the account itself): a third of the walk of an entry."""
     remittance = ""
     extra = ""
 
@@ -194,9 +196,9 @@ def _related_parties(element: etree._Element, d: _Details) -> None:
         if role == "Cdtr":
             d.cdtr_name = _party(party, d, role)
         elif role == "CdtrAcct":
-            d.cdtr_account = _account_id(party)
+            d.cdtr_account = party
         elif role == "DbtrAcct":
-            d.dbtr_account = _account_id(party)
+            d.dbtr_account = party
         elif role == "Dbtr":
             d.dbtr_name = _party(party, d, role)
         elif role == "UltmtDbtr":
@@ -278,9 +280,10 @@ def _transaction(
         own = ctx.account
         creditor = (d.cdtr_account, d.cdtr_name or d.ultimate_cdtr)
         debtor = (d.dbtr_account, d.dbtr_name or d.ultimate_dbtr)
-        for side_iban, side_name in (
+        for side_account, side_name in (
             (creditor, debtor) if (amount < 0) != reversal else (debtor, creditor)
         ):
+            side_iban = _account_id(side_account) if side_account is not None else ""
             if side_iban == own:  # some banks also show the account holder on its own side
                 side_iban = ""
             if side_name or side_iban:

@@ -26,9 +26,11 @@ from store.models import (
     Household,
     Import,
     RawFile,
+    RawFileChunk,
     StatementRow,
     Transaction,
 )
+from store.raw import raw_chunks, read_raw
 from store.transactions import delete_transaction, transactions_frame
 
 ACCOUNT = "NL91ABNA0417164300"
@@ -163,7 +165,58 @@ def test_raw_bytes_are_kept_by_sha256(db: Engine) -> None:
     assert summary.sha256 == hashlib.sha256(data).hexdigest()
     with session_scope(db) as session:
         raw = session.get(RawFile, summary.sha256)
-        assert raw is not None and raw.content == data and raw.size == len(data)
+        assert raw is not None and raw.size == len(data)
+        assert read_raw(session, summary.sha256) == data
+        assert read_raw(session, "0" * 64) is None
+
+
+def test_raw_bytes_stored_whole_before_chunks_survive_the_migration_both_ways(
+    tmp_path: Path,
+) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from store.db import alembic_config, make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path}/old.sqlite3")
+    config = alembic_config(engine)
+    command.upgrade(config, "0007")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO raw_files (sha256, size, content, first_seen_at) "
+                "VALUES ('abc', 4, x'00ff0d0a', '2024-01-01')"
+            )
+        )
+    migrate(engine)
+    with session_scope(engine) as session:
+        assert read_raw(session, "abc") == b"\x00\xff\r\n"
+    command.downgrade(config, "0007")
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT content FROM raw_files")).scalar_one() == b"\x00\xff\r\n"
+    engine.dispose()
+
+
+@pytest.mark.parametrize("worker", [False, True], ids=["one process", "worker"])
+def test_a_file_from_disk_is_kept_in_chunks_exactly(
+    db: Engine, worker: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import ingest.source
+    import store.raw
+
+    monkeypatch.setattr(ingest.source, "CHUNK", 1000)  # read in pieces of 1000 bytes
+    monkeypatch.setattr(store.raw, "CHUNK", 4096)  # stored as 4096-byte rows
+    days = [tx(D(2024, 1, 1 + i), -100 * (i + 1), line=i) for i in range(20)]
+    path = tmp_path / "twintig.xml"
+    path.write_bytes(write_camt053([result(*days, opening=0).statements[0]], version="001.02"))
+    data = path.read_bytes()
+    summary = from_disk(db, path, worker=worker)
+    with session_scope(db) as session:
+        sizes = [len(chunk) for chunk in raw_chunks(session, summary.sha256)]
+        assert read_raw(session, summary.sha256) == data
+    assert len(sizes) == -(-len(data) // 4096) > 2
+    assert sizes[:-1] == [4096] * (len(sizes) - 1)
+    assert count(db, RawFileChunk) == len(sizes)
 
 
 def test_balance_continuity_between_statements_is_checked(db: Engine) -> None:
