@@ -25,10 +25,11 @@ Prints one figure per line, ``name: value unit``: ``budget_<step>_seconds`` per 
 classify, tables, recurring, budget, write; summed over the parts, so with two threads they add
 up to about twice the total) and each step's share as a ratio, ``budget_total_seconds`` (wall),
 ``budget_cpu_seconds`` and ``budget_cpu_per_wall`` (CPU over all threads; on a shared machine
-steadier than wall time), ``budget_rows_per_s``, ``budget_peak_memory`` (VmHWM of the pipeline
-process), ``overview_median_ms`` / ``overview_p95_ms``, ``household_budget_median_ms`` /
-``household_budget_p95_ms``, and the load average at start and end, since the machine is
-shared.
+steadier than wall time), ``budget_<step>_cpu_seconds`` (user + system time of the process
+during each step, with ``--threads 1`` only), ``budget_rows_per_s``, ``budget_peak_memory``
+(VmHWM of the pipeline process), ``overview_median_ms`` / ``overview_p95_ms``,
+``household_budget_median_ms`` / ``household_budget_p95_ms``, and the load average at start
+and end, since the machine is shared.
 Usage: ``python benchmarks/budget.py [--quick] [--households N] [--months M] [--world DIR]
 [--threads T]``.
 """
@@ -39,6 +40,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -66,6 +68,12 @@ THREADS = 1
 """Parts in flight at once. Measured at full size on the shared two-core machine: two parts at
 once took the same wall time as one (each step already keeps about 1.5 cores busy) and 1 GB
 more memory, so one is the default; ``--threads 2`` to measure it again."""
+
+
+def _cpu_seconds() -> float:
+    """User + system time of the whole process (every polars and numpy thread)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _memory_mb(field: str) -> float:
@@ -120,15 +128,17 @@ class Part:
     """What one part took, step by step (wall seconds, measured in the thread that ran it)."""
 
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STEP_NAMES, 0.0))
+    cpu: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STEP_NAMES, 0.0))
     rows: int = 0
     households: int = 0
     lines: int = 0
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu_seconds()
         yield
         self.seconds[name] += time.perf_counter() - started
+        self.cpu[name] += _cpu_seconds() - cpu
 
 
 def run_part(path: Path, everyone: pl.DataFrame, out: Path) -> Part:
@@ -186,6 +196,9 @@ def child(world: Path, out: Path, threads: int) -> None:
         print(f"budget_{name}_seconds: {steps[name]:.1f} s")
     for name in STEP_NAMES:
         print(f"budget_{name}_share: {steps[name] / busy:.2f} x")
+    if threads == 1:  # with parts in parallel a step's process CPU includes the other part's
+        for name in STEP_NAMES:
+            print(f"budget_{name}_cpu_seconds: {sum(p.cpu[name] for p in parts):.1f} s")
     print(f"budget_total_seconds: {total:.1f} s")
     print(f"budget_cpu_seconds: {cpu:.1f} s")
     print(f"budget_cpu_per_wall: {cpu / total:.2f} x")

@@ -69,6 +69,48 @@ class Rubriek(StrEnum):
 
 RUBRIEKEN: Final = tuple(r.value for r in Rubriek)
 
+INCOME_RUBRIEKEN: Final = frozenset(
+    {
+        Rubriek.INKOMEN,
+        Rubriek.UITKERING,
+        Rubriek.TOESLAG,
+        Rubriek.KINDERBIJSLAG,
+        Rubriek.STUDIEFINANCIERING,
+    }
+)
+"""Structural income: what "income dropped" adds up and what the dashboard shows as income.
+Refunds and transfers from own accounts are money coming in, but not income a budget can lean
+on."""
+
+FIXED_COST_RUBRIEKEN: Final = frozenset(
+    {
+        Rubriek.HUUR,
+        Rubriek.ENERGIE,
+        Rubriek.WATER,
+        Rubriek.ZORGVERZEKERING,
+        Rubriek.EIGEN_BIJDRAGE_ZORG,
+        Rubriek.GEMEENTELIJKE_BELASTINGEN,
+        Rubriek.WATERSCHAPSBELASTING,
+        Rubriek.BELASTINGEN,
+        Rubriek.TELEFOON_INTERNET,
+        Rubriek.VERZEKERINGEN,
+        Rubriek.AFLOSSING_SCHULDEN,
+    }
+)
+"""Fixed costs (*vaste lasten*): when one of these series stops, a bill is probably going
+unpaid ("fixed cost stopped: possible arrears"). Leefgeld and own transfers are not in it."""
+
+BUDGET_INCOME_RUBRIEKEN: Final = INCOME_RUBRIEKEN | {Rubriek.BELASTINGEN}
+"""The budget's income post: structural income plus a tax refund paid in a rhythm (the monthly
+*voorlopige teruggaaf*), which a household can budget on as long as it comes."""
+
+BUDGET_COST_RUBRIEKEN: Final = (FIXED_COST_RUBRIEKEN - {Rubriek.AFLOSSING_SCHULDEN}) | {
+    Rubriek.OVERIG
+}
+"""The budget's fixed-cost post: the fixed costs without debt repayments (their own post,
+*aflossing*), plus a recurring payment the classification could not name (a series is a fixed
+cost whatever its rubriek)."""
+
 LABELS: Final[dict[Rubriek, str]] = {
     Rubriek.INKOMEN: "inkomen uit werk",
     Rubriek.UITKERING: "uitkering",

@@ -42,7 +42,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -57,7 +56,7 @@ from budget.classify_picks import Index, Picks
 from budget.classify_registry import RegistryTables, pair_frame
 from budget.classify_rules import active_rules, apply_rules
 from budget.classify_sources import Chains, apply_registry
-from budget.recurring_keys import CHUNK_ROWS, household_chunks
+from budget.recurring_keys import CHUNK_ROWS, household_chunks, map_chunks
 from budget.recurring_keys import Index as Rows
 from ingest.canonical import TRANSACTION_SCHEMA
 from ingest.payers import PayerRegistry, default_registry
@@ -238,38 +237,37 @@ def classify(
         return work.select(pl.col(columns).gather(rows))
 
     codes = Codes(work.schema)
-    with ThreadPoolExecutor(max_workers=min(THREADS, len(chunks))) as pool:
-        # 1. Per chunk: a pair key per row and the chunk's distinct pairs.
-        keyed = list(pool.map(lambda r: pair_keys(part(r, PAIR_COLUMNS), codes), chunks))
-        # 2. Once: the table's distinct pairs, what the registry and name lists say about each,
-        # and where each chunk's pairs are among them.
-        found = pl.concat([k[1] for k in keyed])
-        distinct = found.unique(KEY, keep="first", maintain_order=True)
-        place = found.join(
-            distinct.select(KEY).with_row_index("_pair"), on=KEY, how="left", maintain_order="left"
-        )
-        index = place.get_column("_pair").to_numpy().astype(np.int64)
-        bounds = np.cumsum([0] + [k[1].height for k in keyed])
-        pairs = pair_frame(tables, distinct.select(PAIR_COLUMNS))
-        active = active_rules(rule_table)
-        naam = active.filter(pl.col("match") == "naam").height > 0
-        shared = _Shared(
-            tables,
-            Base.build(tables, pairs, distinct.get_column(KEY)),
-            codes,
-            Chains.build(tables, pairs),
-            active,
-            normalise_names(pairs.get_column("counterparty_name")) if naam else None,
-        )
+    # 1. Per chunk: a pair key per row and the chunk's distinct pairs.
+    keyed = map_chunks(lambda r: pair_keys(part(r, PAIR_COLUMNS), codes), chunks, THREADS)
+    # 2. Once: the table's distinct pairs, what the registry and name lists say about each,
+    # and where each chunk's pairs are among them.
+    found = pl.concat([k[1] for k in keyed])
+    distinct = found.unique(KEY, keep="first", maintain_order=True)
+    place = found.join(
+        distinct.select(KEY).with_row_index("_pair"), on=KEY, how="left", maintain_order="left"
+    )
+    index = place.get_column("_pair").to_numpy().astype(np.int64)
+    bounds = np.cumsum([0] + [k[1].height for k in keyed])
+    pairs = pair_frame(tables, distinct.select(PAIR_COLUMNS))
+    active = active_rules(rule_table)
+    naam = active.filter(pl.col("match") == "naam").height > 0
+    shared = _Shared(
+        tables,
+        Base.build(tables, pairs, distinct.get_column(KEY)),
+        codes,
+        Chains.build(tables, pairs),
+        active,
+        normalise_names(pairs.get_column("counterparty_name")) if naam else None,
+    )
 
-        # 3. Per chunk: every source on its rows.
-        def one(job: int) -> pl.DataFrame:
-            key, chunk_pairs = keyed[job]
-            places = index[bounds[job] : bounds[job + 1]]
-            frame = part(chunks[job], INPUT_COLUMNS)
-            return _classify_chunk(shared, frame, key, chunk_pairs.get_column(KEY), places)
+    # 3. Per chunk: every source on its rows.
+    def one(job: int) -> pl.DataFrame:
+        key, chunk_pairs = keyed[job]
+        places = index[bounds[job] : bounds[job + 1]]
+        frame = part(chunks[job], INPUT_COLUMNS)
+        return _classify_chunk(shared, frame, key, chunk_pairs.get_column(KEY), places)
 
-        results = list(pool.map(one, range(len(chunks))))
+    results = map_chunks(one, range(len(chunks)), THREADS)
     out = pl.concat(results, rechunk=False)
     if not isinstance(chunks[0], slice):
         order = np.concatenate([c for c in chunks if not isinstance(c, slice)])

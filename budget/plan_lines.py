@@ -13,6 +13,7 @@ from typing import Final
 import polars as pl
 
 from budget import plan_explain as explain
+from budget.categories import BUDGET_INCOME_RUBRIEKEN, Rubriek
 from budget.periods import (
     PERIOD_DAYS,
     PERIODICITIES,
@@ -22,7 +23,6 @@ from budget.periods import (
 )
 from budget.plan_rules import (
     BUDGET_LINE_SCHEMA,
-    INCOME_RUBRIEKEN,
     IRREGULAR_MONTHS,
     ONE_OFF_MONTHS,
     VOTES,
@@ -210,17 +210,7 @@ def irregular_lines(
         pl.col("data_from").dt.truncate("1mo"),
     )
     income = (
-        classified.lazy()
-        .filter((pl.col("amount_cents") > 0) & rubriek_in(classified, INCOME_RUBRIEKEN))
-        .select(
-            pl.col("household").cast(pl.String),
-            "booking_date",
-            "amount_cents",
-            rubriek=pl.col("rubriek").cast(pl.String),
-            ketenpartner=pl.col("ketenpartner").cast(pl.String),
-            counterparty_name=pl.col("counterparty_name").cast(pl.String),
-            h=_key_hash(pl.col("tx_key")),
-        )
+        _payments(classified, pl.col("amount_cents") > 0, BUDGET_INCOME_RUBRIEKEN)
         .join(targets.lazy().with_columns(window_start=start), on="household")
         .filter(pl.col("booking_date").is_between(pl.col("window_start"), pl.col("month_end")))
         .filter(~pl.col("h").is_in(counted.implode()))
@@ -261,14 +251,14 @@ def irregular_lines(
     )
 
 
-def one_off_lines(
-    series: pl.DataFrame, classified: pl.DataFrame, targets: pl.DataFrame, members: pl.DataFrame
-) -> pl.DataFrame:
-    """Step 5: one-off payments of yearly-billed rubrieken in the last twelve months."""
-    window_start = pl.col("month").dt.offset_by(f"-{ONE_OFF_MONTHS - 1}mo")
-    candidates = (
+def _payments(
+    classified: pl.DataFrame, direction: pl.Expr, rubrieken: frozenset[Rubriek]
+) -> pl.LazyFrame:
+    """The payments in one direction on some rubrieken, with what a loose-payments line shows
+    and a hash of the key to leave out the payments already counted in a series."""
+    return (
         classified.lazy()
-        .filter((pl.col("amount_cents") < 0) & rubriek_in(classified, YEARLY_BILLED))
+        .filter(direction & rubriek_in(classified, rubrieken))
         .select(
             pl.col("household").cast(pl.String),
             "booking_date",
@@ -278,6 +268,16 @@ def one_off_lines(
             counterparty_name=pl.col("counterparty_name").cast(pl.String),
             h=_key_hash(pl.col("tx_key")),
         )
+    )
+
+
+def one_off_lines(
+    series: pl.DataFrame, classified: pl.DataFrame, targets: pl.DataFrame, members: pl.DataFrame
+) -> pl.DataFrame:
+    """Step 5: one-off payments of yearly-billed rubrieken in the last twelve months."""
+    window_start = pl.col("month").dt.offset_by(f"-{ONE_OFF_MONTHS - 1}mo")
+    candidates = (
+        _payments(classified, pl.col("amount_cents") < 0, YEARLY_BILLED)
         .join(targets.lazy(), on="household")
         .filter(pl.col("booking_date").is_between(window_start, pl.col("month_end")))
         .collect()

@@ -10,7 +10,7 @@ from typing import Final
 
 import polars as pl
 
-from budget.categories import Rubriek
+from budget.categories import BUDGET_COST_RUBRIEKEN, BUDGET_INCOME_RUBRIEKEN, Rubriek
 from budget.periods import Periodicity
 
 
@@ -31,31 +31,6 @@ class Source(StrEnum):
     LOS = "losse_betalingen"
 
 
-INCOME_RUBRIEKEN: Final = frozenset(
-    {
-        Rubriek.INKOMEN,
-        Rubriek.UITKERING,
-        Rubriek.TOESLAG,
-        Rubriek.KINDERBIJSLAG,
-        Rubriek.STUDIEFINANCIERING,
-        Rubriek.BELASTINGEN,
-    }
-)
-COST_RUBRIEKEN: Final = frozenset(
-    {
-        Rubriek.HUUR,
-        Rubriek.ENERGIE,
-        Rubriek.WATER,
-        Rubriek.ZORGVERZEKERING,
-        Rubriek.EIGEN_BIJDRAGE_ZORG,
-        Rubriek.GEMEENTELIJKE_BELASTINGEN,
-        Rubriek.WATERSCHAPSBELASTING,
-        Rubriek.BELASTINGEN,
-        Rubriek.TELEFOON_INTERNET,
-        Rubriek.VERZEKERINGEN,
-        Rubriek.OVERIG,
-    }
-)
 YEARLY_BILLED: Final = frozenset(
     {
         Rubriek.ENERGIE,
@@ -134,8 +109,8 @@ TARGET_SCHEMA: Final[dict[str, pl.DataType | type[pl.DataType]]] = {
 def post_expr(direction: pl.Expr, rubriek: pl.Expr, periodicity: pl.Expr) -> pl.Expr:
     """The budget post of a series (null: not part of the budget); see :mod:`budget.plan`,
     step 3."""
-    income = rubriek.is_in([r.value for r in INCOME_RUBRIEKEN])
-    cost = rubriek.is_in([r.value for r in COST_RUBRIEKEN])
+    income = rubriek.is_in([r.value for r in BUDGET_INCOME_RUBRIEKEN])
+    cost = rubriek.is_in([r.value for r in BUDGET_COST_RUBRIEKEN])
     return (
         pl.when((direction == "in") & income)
         .then(pl.lit(Post.INKOMEN.value))

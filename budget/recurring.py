@@ -18,7 +18,9 @@ debit stopped". The engine (:mod:`budget.recurring_core`) explains the method; t
 - **Levels**: a new amount that holds for two or more occurrences is a new *level* (start date,
   amount) of the same series: a rent increase on 1 July, a new premium in January. A change of up
   to 25 % stays in one amount cluster; a bigger change still joins the series when the new amount
-  starts within 1½ periods after the old one stopped. Series whose amount changes nearly every time
+  starts within 1½ periods after the old one stopped, however often it changes, also when a later
+  amount comes back near an earlier one and when the newest amount was paid only twice so far
+  (:mod:`budget.recurring_links`). Series whose amount changes nearly every time
   (a 4-weekly salary with varying hours, energy by use) get one level at the median and
   ``amount_varies``.
 - **Ended**: ``missed_count`` counts the expected dates, after the last occurrence, whose tolerance
@@ -36,7 +38,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -185,8 +186,7 @@ def detect_recurring(
         return _detect_chunk(chunk, hashes, until)
 
     chunks = keys.household_chunks(tx["household"], chunk_rows)
-    with ThreadPoolExecutor(max_workers=min(THREADS, len(chunks))) as pool:
-        parts = [found for found in pool.map(one, chunks) if found.height]
+    parts = [found for found in keys.map_chunks(one, chunks, THREADS) if found.height]
     if not parts:
         return pl.DataFrame(schema=RECURRING_SCHEMA)
     return pl.concat(parts, rechunk=False)

@@ -20,9 +20,11 @@ per-group reductions over contiguous groups:
    sums, so no sorting by date yet. A period qualifies when the count fits the span (½ to 1.6
    payments per expected date, at least the minimum) and ``R`` ≥ 0.5; the highest ``R`` wins,
    monthly over 4-weekly unless 4-weekly is 0.05 better. The circular mean is the anchor day.
-4. **Level changes.** Clusters of one key with the same rhythm, the next starting within 1½
-   periods after the previous ended, are one series whose amount changed (energy down 30 % after
-   the yearly settlement); their circle sums add up.
+4. **Level changes** (:mod:`budget.recurring_links`). Clusters of one key with the same
+   rhythm, the next starting within 1½ periods after the previous ended, are one series whose
+   amount changed (energy down 30 % after the yearly settlement); their circle sums add up. A
+   cluster that spans another's months (€91,60, €57,95, then €79,90) is first cut into its
+   stretches, and a new level paid only twice borrows the rhythm of the level before it.
 5. **Occurrences** (sort 2: series, date). Each payment gets a period number ``k`` and a residual
    to its expected date; within tolerance it is on time. The first on-time payment of a period is
    the occurrence; other payments within the series' span are extras. Three missed periods in a
@@ -33,7 +35,6 @@ per-group reductions over contiguous groups:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -49,14 +50,12 @@ from budget.periods import (
     Periodicity,
 )
 from budget.recurring_keys import Rows
+from budget.recurring_links import LEVEL_TOLERANCE, R_MIN, Chains, Clusters, link, stable_argsort
 
 CLUSTER_GAP_RATIO = 0.25
 CLUSTER_GAP_MIN_CENTS = 100
-R_MIN = 0.5
 MONTHLY_PREFERENCE = 0.05
-MERGE_GAP_PERIODS = 1.5
 SPLIT_AFTER_MISSED = 3
-LEVEL_TOLERANCE = 0.005
 MIN_COVERAGE = 0.75
 MAX_EXTRA_SHARE = 0.5
 SHORT_SERIES = 3
@@ -105,14 +104,7 @@ def coordinate_to_day(coord: F64, calendar: B) -> I64:
     return np.where(calendar, from_month, np.round(coord).astype(np.int64))
 
 
-def _argsort(key: npt.NDArray[np.uint64]) -> I64:
-    """Stable sort order: equal keys (two equal payments on one day) keep the table's order, so
-    the result never depends on how the rows were chunked. Keys that fit 32 bits are sorted as
-    such, which is faster and, the sort being stable, gives the same order."""
-    narrow = len(key) and int(key.max()) < 2**32
-    series = pl.Series(key.astype(np.uint32) if narrow else key)
-    order = series.to_frame("k").select(pl.arg_sort_by("k", maintain_order=True)).to_series()
-    return order.to_numpy().astype(np.int64)
+_argsort = stable_argsort
 
 
 def _starts(flags: B) -> I64:
@@ -154,15 +146,6 @@ def _clusters(rows: Rows) -> tuple[Rows, I64, I64, I64]:
     return sorted_rows, cluster, key_id, key_rows[key_id]
 
 
-@dataclass(frozen=True)
-class Chains:
-    """Per chain (one or more clusters that form one series): rhythm, anchor and period."""
-
-    of_cluster: I64
-    kind: I64
-    anchor: F64
-
-
 def _rhythm(rows: Rows, cluster: I64) -> Chains:
     """Steps 3 and 4: periodicity and anchor per chain."""
     starts = _starts(np.diff(cluster, prepend=-1) != 0)
@@ -170,7 +153,6 @@ def _rhythm(rows: Rows, cluster: I64) -> Chains:
     dmin = np.minimum.reduceat(rows.day, starts)
     dmax = np.maximum.reduceat(rows.day, starts)
     day0 = int(rows.day.min())
-    span_days = int(rows.day.max()) - day0 + 1
     offset = rows.day - day0
     table_days = np.arange(day0, int(rows.day.max()) + 1)
     month_table = month_coordinate(table_days)
@@ -191,40 +173,23 @@ def _rhythm(rows: Rows, cluster: I64) -> Chains:
         better = fits & (r >= R_MIN) & (score > best)
         best = np.where(better, score, best)
         kind = np.where(better, i, kind)
-    valid = kind >= 0
     idx = np.arange(len(starts))
-    c = sums[np.maximum(kind, 0), 0, idx]
-    s = sums[np.maximum(kind, 0), 1, idx]
     g = rows.gkey[starts]
     new_key = np.ones(len(g), dtype=bool)
     new_key[1:] = g[1:] != g[:-1]
-    key_of_cluster = np.cumsum(new_key) - 1
-    # step 4: chain clusters of one key and rhythm that follow each other in time
-    vi = np.flatnonzero(valid)
-    order = vi[
-        _argsort(
-            key_of_cluster[vi].astype(np.uint64) * np.uint64(span_days)
-            + (dmin[vi] - day0).astype(np.uint64)
-        )
-    ]
-    k, lo, hi = kind[order], dmin[order], dmax[order]
-    gap = lo[1:] - hi[:-1]
-    merge = np.zeros(len(order), dtype=bool)
-    merge[1:] = (
-        (key_of_cluster[order][1:] == key_of_cluster[order][:-1])
-        & (k[1:] == k[:-1])
-        & (gap > 0)
-        & (gap <= MERGE_GAP_PERIODS * P[k[1:]] + TOL[k[1:]])
+    clusters = Clusters(
+        cluster=cluster,
+        day=rows.day,
+        starts=starts,
+        key=np.cumsum(new_key) - 1,
+        dmin=dmin.astype(np.int64),
+        dmax=dmax.astype(np.int64),
+        kind=kind,
+        amount=np.abs(rows.amount),
+        cos=sums[np.maximum(kind, 0), 0, idx],
+        sin=sums[np.maximum(kind, 0), 1, idx],
     )
-    chain_sorted = np.cumsum(~merge) - 1
-    of_cluster = np.full(len(starts), -1, dtype=np.int64)
-    of_cluster[order] = chain_sorted
-    chain_starts = _starts(~merge)
-    chain_kind = k[chain_starts]
-    cs = np.add.reduceat(c[order], chain_starts) if len(order) else np.zeros(0)
-    ss = np.add.reduceat(s[order], chain_starts) if len(order) else np.zeros(0)
-    anchor = np.arctan2(ss, cs) / (2 * math.pi) * P[chain_kind]
-    return Chains(of_cluster, chain_kind, anchor)
+    return link(clusters, day0, month_table)
 
 
 def _circle_sums(
@@ -268,7 +233,7 @@ def detect(rows: Rows) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     if len(cluster) == 0:
         return _empty()
     chains = _rhythm(rows, cluster)
-    chain = chains.of_cluster[cluster]
+    chain = chains.of_row
     ok = chain >= 0
     if not ok.any():
         return _empty()

@@ -16,7 +16,10 @@ hashed or normalised once per distinct value instead of once per row.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +29,9 @@ U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 Index = npt.NDArray[np.unsignedinteger]
+
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
 
 CHUNK_ROWS = 1 << 19
 """Rows per chunk (whole households, so a chunk may be a little larger). Measured on 5 million
@@ -217,3 +223,14 @@ def _cuts(change: I64, n: int, rows: int) -> list[tuple[int, int]]:
         return [(0, n)]
     at = change[np.minimum(np.searchsorted(change, np.arange(rows, n, rows)), len(change) - 1)]
     return list(itertools.pairwise(sorted({0, n, *(int(b) for b in at)})))
+
+
+def map_chunks(work: Callable[[_In], _Out], items: Sequence[_In], threads: int) -> list[_Out]:
+    """``[work(i) for i in items]``, on up to ``threads`` threads when there is more than one
+    item. One household's month is one chunk: handing it to a pool thread and waiting for it
+    costs two thread switches, which on a busy machine are milliseconds of the overview's
+    budget of 50."""
+    if threads <= 1 or len(items) <= 1:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(threads, len(items))) as pool:
+        return list(pool.map(work, items))

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from budget.categories import LABELS, Rubriek
+from budget.categories import FIXED_COST_RUBRIEKEN, INCOME_RUBRIEKEN, LABELS
 from budget.periods import PERIODICITIES, Periodicity
 from budget.recurring_core import (
     CLUSTER_GAP_MIN_CENTS,
@@ -31,36 +31,6 @@ from budget.recurring_core import (
 
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
-
-INCOME_RUBRIEKEN = frozenset(
-    {
-        Rubriek.INKOMEN,
-        Rubriek.UITKERING,
-        Rubriek.TOESLAG,
-        Rubriek.KINDERBIJSLAG,
-        Rubriek.STUDIEFINANCIERING,
-    }
-)
-"""Structural income: what "income dropped" adds up. Refunds and transfers from own accounts
-are money coming in, but not income a budget can lean on."""
-
-FIXED_COST_RUBRIEKEN = frozenset(
-    {
-        Rubriek.HUUR,
-        Rubriek.ENERGIE,
-        Rubriek.WATER,
-        Rubriek.ZORGVERZEKERING,
-        Rubriek.EIGEN_BIJDRAGE_ZORG,
-        Rubriek.GEMEENTELIJKE_BELASTINGEN,
-        Rubriek.WATERSCHAPSBELASTING,
-        Rubriek.BELASTINGEN,
-        Rubriek.TELEFOON_INTERNET,
-        Rubriek.VERZEKERINGEN,
-        Rubriek.AFLOSSING_SCHULDEN,
-    }
-)
-"""Fixed costs (*vaste lasten*): when one of these series stops, a bill is probably going
-unpaid ("fixed cost stopped: possible arrears"). Leefgeld and own transfers are not in it."""
 
 _CALENDAR = frozenset({Periodicity.MONTHLY, Periodicity.QUARTERLY, Periodicity.YEARLY})
 

@@ -1,5 +1,8 @@
 """`hhb budget`: a household's budget for a month (income, fixed costs, reservations, debt
-repayments, leefgeld per month and week) and how the leefgeld compares with the Nibud minimum."""
+repayments, leefgeld per month and week) and how the leefgeld compares with the Nibud minimum.
+
+:func:`statements_until` stays importable from here (the month report uses it); it lives in
+:mod:`store.statement_dates`, shared with ``hhb signals``."""
 
 from __future__ import annotations
 
@@ -7,8 +10,6 @@ import datetime as dt
 import json
 
 import click
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from budget.plan_household import NoBudgetData, household_budget
 from budget.plan_text import render_text
@@ -17,23 +18,9 @@ from ingest.profile import HouseholdProfile
 from store.classification import classified_transactions
 from store.db import session_scope
 from store.households import NotFoundError, audit, get_household
-from store.models import Account, StatementRow
 from store.profiles import profile_for_month
+from store.statement_dates import statements_until as statements_until
 from store.transactions import month_bounds
-
-
-def statements_until(session: Session, household_code: str) -> dt.date | None:
-    """The last day the household's statements state a closing balance for, if any.
-
-    A statement closing on 31 December makes December complete even when its last booking was
-    on the 27th; CSV exports state no closing date, and then the last booking date is used.
-    """
-    household = get_household(session, household_code)
-    return session.scalar(
-        select(func.max(StatementRow.closing_date))
-        .join(Account, Account.id == StatementRow.account_id)
-        .where(Account.household_id == household.id)
-    )
 
 
 @click.command("budget")

@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from budget.forecast import Forecast, forecast
@@ -33,9 +32,9 @@ from budget.signals import (
 )
 from ingest.amounts import format_euro
 from store.classification import classified_transactions
-from store.households import NotFoundError, get_household
-from store.models import Account, StatementRow
+from store.households import NotFoundError
 from store.signal_settings import SignalSettingsView, get_settings
+from store.statement_dates import statement_dates
 from store.transactions import balance_at_start, month_bounds, transactions_frame
 
 
@@ -54,7 +53,6 @@ class HouseholdInputs:
 def load_inputs(session: Session, code: str, month: str | None = None) -> HouseholdInputs:
     """Everything signals and forecast need for one household; ``month`` (``JJJJ-MM``) looks at
     that month as the coach saw it at its end (or at the last statement, if earlier)."""
-    household = get_household(session, code)
     everything = transactions_frame(session, code)
     if everything.height == 0:
         raise NotFoundError(
@@ -62,15 +60,8 @@ def load_inputs(session: Session, code: str, month: str | None = None) -> Househ
         )
     booked = everything["booking_date"].max()
     assert isinstance(booked, dt.date)
-    statements = session.execute(
-        select(func.min(StatementRow.opening_date), func.max(StatementRow.closing_date))
-        .join(Account, Account.id == StatementRow.account_id)
-        .where(Account.household_id == household.id)
-    ).one()
-    first_statement, closed = statements
-    # a statement closing on 31 December makes December complete even if its last booking was
-    # on the 27th (as hhb budget reads it); CSV exports state no closing date
-    last = max(booked, closed) if closed is not None else booked
+    dates = statement_dates(session, code)
+    first_statement, last = dates.first_opening, dates.data_until(booked)
     if month is None:
         as_of, since = last, default_since(last)
     else:

@@ -165,6 +165,51 @@ def test_big_change_after_a_settlement_still_joins_the_series() -> None:
     assert [lv["amount_cents"] for lv in found["levels"]] == [-17100, -11000]
 
 
+ENECO = "NL06ENEC0000000001"
+
+
+def eneco_levels(*levels: tuple[int, int]) -> list[dict[str, object]]:
+    """A direct debit on the 15th from January 2023: ``(cents, months)`` per level."""
+    amounts = [cents for cents, months in levels for _ in range(months)]
+    return [row(month(2023, 1 + i, 15), c, "Eneco", ENECO) for i, c in enumerate(amounts)]
+
+
+def test_two_level_changes_keep_the_series_running_to_the_last_payment() -> None:
+    """The colleague's reproduction: €91,60 × 5, €79,90 × 12, €57,95 × 7."""
+    found = only(detect_recurring(frame(eneco_levels((-9160, 5), (-7990, 12), (-5795, 7)))))
+    assert (found["occurrences"], found["last_date"]) == (24, D(2024, 12, 15))
+    assert found["levels"] == [
+        {"start": D(2023, 1, 15), "amount_cents": -9160},
+        {"start": D(2023, 6, 15), "amount_cents": -7990},
+        {"start": D(2024, 6, 15), "amount_cents": -5795},
+    ]
+
+
+def test_a_newest_level_of_two_payments_extends_the_series() -> None:
+    """€57,95 paid twice has no rhythm of its own (a monthly series needs three), but it starts
+    one period after €79,90 stopped: a new level, not the end of the series on 15-05-2024."""
+    found = only(detect_recurring(frame(eneco_levels((-9160, 5), (-7990, 12), (-5795, 2)))))
+    assert (found["occurrences"], found["last_date"]) == (19, D(2024, 7, 15))
+    assert [lv["amount_cents"] for lv in found["levels"]] == [-9160, -7990, -5795]
+    assert found["status"] == "active" and found["expected_next_amount_cents"] == -5795
+
+
+def test_an_amount_back_near_an_earlier_level_is_still_one_series() -> None:
+    """€91,60 and €79,90 are one amount cluster (within 25 %) that spans the €57,95 months:
+    its two stretches and the €57,95 between them are one series with three levels."""
+    found = only(detect_recurring(frame(eneco_levels((-9160, 5), (-5795, 12), (-7990, 7)))))
+    assert (found["occurrences"], found["first_date"], found["last_date"]) == (
+        24,
+        D(2023, 1, 15),
+        D(2024, 12, 15),
+    )
+    assert [lv["start"] for lv in found["levels"]] == [
+        D(2023, 1, 15),
+        D(2023, 6, 15),
+        D(2024, 6, 15),
+    ]
+
+
 def test_varying_four_weekly_salary_is_one_series_with_a_median() -> None:
     pay = [182312, 167455, 190211, 175000, 201334, 171290, 188800]
     txs = [
@@ -341,6 +386,53 @@ def test_random_exact_series_with_small_shifts_is_found(
     found = only(detect_recurring(frame(txs)))
     assert found["periodicity"] == periodicity
     assert found["occurrences"] == count
+
+
+@st.composite
+def level_changes(draw: st.DrawFn) -> list[tuple[int, int]]:
+    """1-3 level changes: ``(cents, payments)`` per level, each level paid at least twice and
+    at least one three times (a monthly series needs three on-time payments to exist at all),
+    every change more than the 0.5 % that still counts as the same amount."""
+    count = draw(st.integers(2, 4))
+    cents = [draw(st.integers(1_000, 300_000))]
+    while len(cents) < count:
+        new = round(cents[-1] * draw(st.floats(0.4, 2.5)))
+        if abs(new - cents[-1]) > 0.02 * cents[-1] and new >= 100:
+            cents.append(new)
+    lengths = draw(st.lists(st.integers(2, 9), min_size=count, max_size=count))
+    if max(lengths) < 3:
+        lengths[draw(st.integers(0, count - 1))] = 3
+    return list(zip(cents, lengths, strict=True))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    levels=level_changes(),
+    start=st.dates(min_value=D(2021, 1, 1), max_value=D(2024, 12, 1)),
+    sign=st.sampled_from([-1, 1]),
+    shift=st.booleans(),
+)
+def test_monthly_series_with_level_changes_runs_to_its_last_payment(
+    levels: list[tuple[int, int]], start: dt.date, sign: int, shift: bool
+) -> None:
+    """Whatever the order and size of the changes, one monthly series ends at the last
+    generated payment, and the level on every payment date is the generated amount."""
+    amounts = [sign * cents for cents, payments in levels for _ in range(payments)]
+    dates = [month(start.year, start.month + i, min(start.day, 28)) for i in range(len(amounts))]
+    if shift:
+        dates = [weekday_shift(d) for d in dates]
+    found = only(
+        detect_recurring(
+            frame(row(d, c, "Vaste partij", ENECO) for d, c in zip(dates, amounts, strict=True))
+        )
+    )
+    assert found["periodicity"] == "monthly"
+    assert (found["first_date"], found["last_date"]) == (dates[0], dates[-1])
+    assert found["occurrences"] == len(dates)
+    starts = [lv["start"] for lv in found["levels"]]
+    for d, cents in zip(dates, amounts, strict=True):
+        current = found["levels"][sum(1 for s in starts if s <= d) - 1]
+        assert current["amount_cents"] == cents, (d, found["levels"])
 
 
 def random_statements(seed: int, households: int = 6) -> pl.DataFrame:

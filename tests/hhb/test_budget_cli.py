@@ -152,3 +152,19 @@ def test_without_profile_the_norm_asks_for_one(seed_db: Path, tmp_path: Path) ->
     assert norm["available"] is False and "geen profiel vastgelegd" in norm["reason"]
     text = budget(copy, "--household", OTHER).stdout
     assert "hhb household update DEMO-000001 --profile" in text
+
+
+def test_budget_and_signals_read_the_statement_end_from_one_place() -> None:
+    """``hhb budget`` (and the month report through ``hhb.commands_plan``) and ``hhb signals``
+    share :mod:`store.statement_dates`: a closing date after the last booking extends the data,
+    an earlier one or none leaves the last booking."""
+    import hhb.commands_plan
+    import store.statement_dates as dates
+
+    assert hhb.commands_plan.statements_until is dates.statements_until
+    day = dt.date(2024, 12, 27)
+    assert dates.StatementDates(None, dt.date(2024, 12, 31)).data_until(day) == dt.date(
+        2024, 12, 31
+    )
+    assert dates.StatementDates(None, dt.date(2024, 11, 30)).data_until(day) == day
+    assert dates.StatementDates(None, None).data_until(day) == day
