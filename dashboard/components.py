@@ -92,7 +92,10 @@ def table(
 
 def household_paths(code: str) -> dict[str, str]:
     return {
+        "maand": f"/huishouden/{code}/maand",
         "overzicht": f"/huishouden/{code}/overzicht",
+        "regelingen": f"/huishouden/{code}/regelingen",
+        "watals": f"/huishouden/{code}/wat-als",
         "gegevens": f"/huishouden/{code}/gegevens",
         "importeren": f"/huishouden/{code}/importeren",
     }
@@ -101,10 +104,12 @@ def household_paths(code: str) -> dict[str, str]:
 def household_tabs(code: str, active: str, role: Role) -> html.Nav:
     """The pages of one household, as the role may use them."""
     paths = household_paths(code)
-    items = [("overzicht", _("Overview"))]
+    mine = role is Role.DEELNEMER
+    items = [("maand", _("My month") if mine else _("Month")), ("overzicht", _("Overview"))]
+    items += [("regelingen", _("Regelingen")), ("watals", _("What if"))]
     if role is Role.BUDGETCOACH:
         items.append(("importeren", _("Import files")))
-    items.append(("gegevens", _("My details") if role is Role.DEELNEMER else _("Details")))
+    items.append(("gegevens", _("My details") if mine else _("Details")))
     links = [
         html.Li(
             dcc.Link(

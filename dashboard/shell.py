@@ -53,9 +53,17 @@ def nav_items(who: Principal) -> list[tuple[str, str]]:
     items = [(_("Start"), "/")]
     if who.role is Role.DEELNEMER and who.household_code:
         paths = household_paths(who.household_code)
-        items += [(_("Overview"), paths["overzicht"]), (_("My details"), paths["gegevens"])]
+        items += [
+            (_("My month"), paths["maand"]),
+            (_("Overview"), paths["overzicht"]),
+            (_("Regelingen"), paths["regelingen"]),
+            (_("What if"), paths["watals"]),
+            (_("My details"), paths["gegevens"]),
+        ]
     elif who.role is Role.BUDGETCOACH:
         items.append((_("Caseload"), "/caseload"))
+    elif who.role is Role.GEMEENTE_ANALIST:
+        items.append((_("Figures for the municipality"), "/analist"))
     elif who.role is Role.BEHEERDER:
         items.append((_("Users and caseloads"), "/beheer"))
     return items

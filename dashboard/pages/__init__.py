@@ -9,9 +9,33 @@ from __future__ import annotations
 
 from dash import Dash
 
-from dashboard.pages import beheer, caseload, gegevens, importeren, not_found_404, overzicht, start
+from dashboard.pages import (
+    analist,
+    beheer,
+    caseload,
+    gegevens,
+    importeren,
+    maand,
+    not_found_404,
+    overzicht,
+    regelingen,
+    start,
+    watals,
+)
 
-MODULES = (start, overzicht, gegevens, importeren, caseload, beheer, not_found_404)
+MODULES = (
+    start,
+    maand,
+    overzicht,
+    regelingen,
+    watals,
+    gegevens,
+    importeren,
+    caseload,
+    analist,
+    beheer,
+    not_found_404,
+)
 
 
 def register_all(app: Dash) -> None:

@@ -81,13 +81,18 @@ class DashClient:
 
         inputs = specs("inputs")
         outputs_spec = entry["output"]
+
+        def output(o: Any) -> Any:
+            ident, prop = o.component_id_str(), o.component_property
+            if ident.startswith("{"):  # a pattern (ALL): the components the values name
+                return [{"id": i, "property": prop} for i, _v in values.get(ident, [])]
+            return {"id": ident, "property": prop}
+
         outputs: Any
         if isinstance(outputs_spec, list):
-            outputs = [{"id": str(o.component_id), "property": o.component_property}
-                       for o in outputs_spec]  # fmt: skip
+            outputs = [output(o) for o in outputs_spec]
         else:
-            outputs = {"id": str(outputs_spec.component_id),
-                       "property": outputs_spec.component_property}  # fmt: skip
+            outputs = output(outputs_spec)
         if changed is None:
             first = inputs[0]
             changed = [f"{first['id']}.{first['property']}"] if isinstance(first, dict) else []

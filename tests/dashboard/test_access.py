@@ -103,6 +103,15 @@ def test_matrix_every_callback_as_every_role_with_every_household(
     assert seen[True] >= 15 and seen[False] >= 200, seen
 
 
+def test_the_matrix_covers_the_month_and_analyst_callbacks(app: Dash) -> None:
+    guards = {guard.action: guard for _key, guard in guarded_callbacks(app)}
+    assert guards["month.view"].household_index is not None
+    assert guards["month.view"].roles == HOUSEHOLD_ROLES
+    for action in ("aggregates.choose", "aggregates.view", "aggregates.export"):
+        assert guards[action].roles == {Role.GEMEENTE_ANALIST}, action
+        assert guards[action].household_index is None, action
+
+
 def test_a_refusal_is_audited_with_who_what_and_which_household(
     app: Dash, as_user: Login, world: World
 ) -> None:
@@ -164,6 +173,23 @@ def open_page(client: DashClient, path: str) -> str:
         ("beheerder", "/huishouden/{seed}/gegevens", False),
         ("analist", "/caseload", False),
         ("analist", "/", True),
+        ("deelnemer", "/huishouden/{seed}/maand", True),
+        ("deelnemer", "/huishouden/{other}/maand", False),
+        ("jdevries", "/huishouden/{seed}/maand", True),
+        ("jdevries", "/huishouden/{waiting}/maand", False),
+        ("analist", "/huishouden/{seed}/maand", False),
+        ("analist", "/analist", True),
+        ("deelnemer", "/analist", False),
+        ("jdevries", "/analist", False),
+        ("beheerder", "/analist", False),
+        ("deelnemer", "/huishouden/{seed}/regelingen", True),
+        ("deelnemer", "/huishouden/{other}/regelingen", False),
+        ("jdevries", "/huishouden/{seed}/regelingen", True),
+        ("jdevries", "/huishouden/{waiting}/regelingen", False),
+        ("analist", "/huishouden/{seed}/regelingen", False),
+        ("deelnemer", "/huishouden/{seed}/wat-als", True),
+        ("jdevries", "/huishouden/{waiting}/wat-als", False),
+        ("beheerder", "/huishouden/{seed}/wat-als", False),
     ],
 )
 def test_pages_show_no_access_outside_the_scope(

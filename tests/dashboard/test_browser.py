@@ -1,5 +1,6 @@
 """What only a browser shows: login, a participant's month, a coach's upload, refused access,
-no CSP violation, and axe-core on every page (no serious or critical violation)."""
+the analyst page and its export, no CSP violation, and axe-core on every page (no serious or
+critical violation)."""
 
 from __future__ import annotations
 
@@ -170,18 +171,61 @@ def test_refused_access_shows_a_message_and_a_withdrawn_consent_counts_at_once(
         engine.dispose()
 
 
+def test_the_participants_month_page_with_its_charts(visit: Any, world_template: World) -> None:
+    v = visit()
+    v.login("deelnemer", world_template.passwords["deelnemer"])
+    v.page.get_by_role("link", name="Mijn maand").first.click()
+    v.page.get_by_text("Inkomsten deze maand").wait_for()
+    summary = v.page.locator("#mm-summary").inner_text()
+    assert "April 2024" in summary and re.search(r"€\s1\.095,02", summary)
+    assert "Leefgeld over deze week" in summary
+    v.page.locator("#mm-flows .main-svg").first.wait_for()  # both charts are drawn
+    v.page.locator("#mm-balance .main-svg").first.wait_for()
+    assert "Saldo en verwacht saldo" in v.page.locator("#mm-balance").inner_text()
+    v.page.locator("#mm-month").fill("2024-02")
+    v.page.get_by_text("Februari 2024, tot en met 29 februari 2024").wait_for()
+    assert v.csp_errors() == []
+
+
+def test_the_analyst_page_and_its_export(visit: Any, world_template: World) -> None:
+    v = visit()
+    v.login("analist", world_template.passwords["analist"])
+    v.page.get_by_role("link", name="Cijfers voor de gemeente").first.click()
+    v.page.get_by_text("Huishoudens naar samenstelling").wait_for()
+    tables = v.page.locator("#an-tables").inner_text()
+    assert "onderdrukt" in tables and "te weinig huishoudens" in tables
+    assert world_template.seed not in v.page.content()
+    theme = v.page.get_by_role("button", name="Regelingen: recht, ontvangen en gemist")
+    theme.click()
+    v.page.get_by_text("Regeling: zorgtoeslag").wait_for()
+    assert theme.get_attribute("aria-pressed") == "true"
+    with v.page.expect_download() as info:
+        v.page.get_by_role("button", name="Downloaden als CSV (met metadata)").click()
+    download = info.value
+    assert download.suggested_filename == "hhb-GM0344-2024-gemeente-intern.csv"
+    content = Path(download.path()).read_text(encoding="utf-8")
+    assert content.startswith("# hhb geaggregeerde gegevens")
+    assert v.csp_errors() == []
+
+
 PAGES = [  # (user or None, path, text that shows the page has rendered)
     (None, "/login", "Inloggen"),
     ("deelnemer", "/", "Welkom, deelnemer"),
     ("deelnemer", "/huishouden/{seed}/overzicht", "Saldo eind van periode"),
+    ("deelnemer", "/huishouden/{seed}/maand", "Inkomsten deze maand"),
     ("deelnemer", "/huishouden/{seed}/gegevens", "Wie mijn gegevens heeft bekeken"),
+    ("deelnemer", "/huishouden/{seed}/regelingen", "Per regeling en maand"),
+    ("deelnemer", "/huishouden/{seed}/wat-als", "Bereken met een netto verandering"),
     ("deelnemer", "/huishouden/{other}/overzicht", "Geen toegang"),
     ("jdevries", "/caseload", "Huishoudens in uw caseload"),
     ("jdevries", "/huishouden/{seed}/overzicht", "Notitie opslaan"),
     ("jdevries", "/huishouden/{seed}/importeren", "De laatste"),
     ("jdevries", "/huishouden/{seed}/gegevens", "Geschiedenis van het profiel"),
+    ("jdevries", "/huishouden/{seed}/maand", "Vaste lasten die nog komen"),
     ("beheerder", "/beheer", "Alle gebruikers"),
     ("analist", "/", "Welkom, analist"),
+    ("analist", "/analist", "Huishoudens naar samenstelling"),
+    ("deelnemer", "/analist", "Geen toegang"),
     ("analist", "/bestaat/niet", "Pagina niet gevonden"),
 ]
 
