@@ -7,6 +7,7 @@ participant reads here too.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from enum import StrEnum
 from typing import Any
@@ -29,6 +30,7 @@ from dashboard.context import db, principal
 from dashboard.figures.overview import month_flows
 from dashboard.formatting import euro, euro_or_unknown, moment, month
 from dashboard.i18n import _
+from reports.month_report import month_report
 from store.access import add_note, notes
 from store.households import ConflictError
 from store.users import Role
@@ -48,6 +50,10 @@ class Ids(StrEnum):
     NOTE_TEXT = "ov-note-text"
     NOTE_SAVE = "ov-note-save"
     NOTE_STATUS = "ov-note-status"
+    REPORT_MONTH = "ov-report-month"
+    REPORT_GO = "ov-report-go"
+    REPORT_STATUS = "ov-report-status"
+    REPORT_DOWNLOAD = "ov-report-download"
 
 
 @guarded_layout(roles=HOUSEHOLD_ROLES, action="overview.page", household=True)
@@ -97,10 +103,49 @@ def layout(hid: str = "", **_query: Any) -> Any:
         ),
         html.H2(_("Notes per month"), className="h5 mt-4"),
         html.Div(id=Ids.NOTES),
+        _report_form(),
     ]
     if who.role is Role.BUDGETCOACH:
         parts.append(_note_form())
     return html.Div(parts)
+
+
+def _report_form() -> html.Div:
+    """The PDF month report for the conversation between coach and participant."""
+    return html.Div(
+        [
+            html.H2(_("Month report (PDF)"), className="h5"),
+            html.P(
+                _(
+                    "The month overview, leefgeld, signals and charts of one month in plain "
+                    "Dutch, to read together."
+                ),
+                className="text-body-secondary",
+            ),
+            html.Div(
+                [
+                    html.Label(_("Month"), htmlFor=Ids.REPORT_MONTH, className="form-label"),
+                    month_input(Ids.REPORT_MONTH),
+                ],
+                className="col-sm-4",
+            ),
+            html.Div(
+                html.Button(
+                    _("Make the month report"), id=Ids.REPORT_GO, className="btn btn-secondary"
+                ),
+                className="col-12",
+            ),
+            html.Div(id=Ids.REPORT_STATUS, className="col-12", **LIVE),
+            dcc.Download(id=Ids.REPORT_DOWNLOAD),
+        ],
+        className="row g-3 mt-4",
+    )
+
+
+def _pdf_download(content: bytes, filename: str) -> dict[str, Any]:
+    """What ``dcc.Download`` expects (as ``dcc.send_bytes`` builds it)."""
+    return {"content": base64.b64encode(content).decode("ascii"), "filename": filename,
+            "type": "application/pdf", "base64": True}  # fmt: skip
 
 
 def _note_form() -> html.Div:
@@ -282,3 +327,40 @@ def register(app: Dash) -> None:
             return alert(str(exc).capitalize() + ".", "warning"), no_update, no_update
         shown = data.month_range(first, last) if first and last else (when,)
         return alert(_("Note saved."), "success"), _notes_list(household, shown), ""
+
+    @app.callback(
+        Output(Ids.REPORT_DOWNLOAD, "data"),
+        Output(Ids.REPORT_STATUS, "children"),
+        Input(Ids.REPORT_GO, "n_clicks"),
+        State(Ids.REPORT_MONTH, "value"),
+        State(Ids.HOUSEHOLD, "data"),
+        prevent_initial_call=True,
+    )
+    @guarded(roles=HOUSEHOLD_ROLES, action="report.month", household=True)
+    def make_report(clicks: int | None, value: str | None, household: str) -> tuple[Any, Any]:
+        if not clicks:
+            return no_update, no_update
+        chosen = _report_month(value)
+        if chosen is None:
+            return no_update, alert(_("Choose a month (YYYY-MM) for the report."), "warning")
+        with db() as session:  # month_report audits the view of the household's data
+            if chosen not in data.data_months(session, household):
+                return no_update, alert(
+                    _("There are no statements of {month} for this household.").format(
+                        month=month(chosen)
+                    ),
+                    "warning",
+                )
+            pdf = month_report(session, household, chosen, principal().username)
+        name = f"maandrapport-{household}-{chosen:%Y-%m}.pdf"
+        return _pdf_download(pdf, name), alert(
+            _("The month report of {month} is ready.").format(month=month(chosen)), "success"
+        )
+
+
+def _report_month(value: str | None) -> dt.date | None:
+    """The first day of a ``YYYY-MM`` month, or None for anything else."""
+    try:
+        return dt.datetime.strptime(str(value or ""), "%Y-%m").date()
+    except ValueError:
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from dash import Dash
@@ -92,3 +93,28 @@ def test_a_coach_note_is_kept_per_month_and_the_participant_reads_it(
     seen = show(as_user("deelnemer"), world.seed, "2024-02", "2024-02")
     notes = text_of(seen["ov-notes"]["children"])
     assert "februari 2024" in notes and "Huur besproken" in notes and "jdevries" in notes
+
+
+def make_report(client: Any, household: str, value: str | None) -> dict[str, Any]:
+    values = {"ov-report-go.n_clicks": 1, "ov-report-month.value": value,
+              "ov-household.data": household}  # fmt: skip
+    result: dict[str, Any] = client.ok("report.month", values)
+    return result
+
+
+def test_the_coach_downloads_the_month_report_as_a_pdf(as_user: Login, world: World) -> None:
+    out = make_report(as_user("jdevries"), world.seed, "2024-03")
+    download = out["ov-report-download"]["data"]
+    assert download["filename"] == f"maandrapport-{world.seed}-2024-03.pdf"
+    assert base64.b64decode(download["content"]).startswith(b"%PDF-")
+    assert "maart 2024" in text_of(out["ov-report-status"]["children"])
+
+
+def test_a_month_without_statements_or_a_wrong_month_is_explained(
+    as_user: Login, world: World
+) -> None:
+    client = as_user("deelnemer")
+    empty = make_report(client, world.seed, "2019-01")
+    assert "geen afschriften van januari 2019" in text_of(empty["ov-report-status"]["children"])
+    wrong = make_report(client, world.seed, "maart")
+    assert "Kies een maand" in text_of(wrong["ov-report-status"]["children"])
