@@ -16,11 +16,17 @@ and signals of each household made as ``hhb budget --month`` and ``hhb signals -
 them. Printed per household (``facts_budget_fill_per_household``) and extrapolated to 100 000
 households, because that, not the disclosure control, is what a large municipality waits for.
 
+**Regelingen in the facts.** :func:`reports.facts_regelingen.fill_regelingen` over the same
+demo database, each household's outcomes made as ``hhb entitlements`` makes them; printed per
+household and extrapolated to 100 000 households like the budget fill.
+
 **Month report.** A small demo database (3 households x 6 months, ``hhb.demo``); timed: one
 report in a fresh process state (``month_report_first``, includes loading WeasyPrint and its
 fonts) and the median of the next five (``month_report``); the target is under 2 s. For the
 noisy machine, ``month_report_vs_overview_only`` compares it with the report without the budget
-half (header, overview and charts only; its data is still gathered), measured in the same run.
+and regelingen sections (header, overview and charts only; its data is still gathered),
+measured in the same run; ``month_report_regelingen_load`` is what loading and computing the
+regelingen (``hhb entitlements`` for the month's year) costs of it.
 
 The machine is shared: ``aggregates_vs_groupby`` divides the wijk aggregation by one plain
 polars group-by over the same facts, measured in the same run.
@@ -177,6 +183,7 @@ def bench_aggregates(households: int) -> None:
 def bench_month_report() -> None:
     from hhb.demo.files import write_world
     from hhb.demo.load import load_world
+    from reports.month_regelingen import load_regelingen
     from reports.month_report import charts_section, header_section, month_report
     from reports.month_report import overview_section as overview
     from store.db import make_engine, migrate, session_scope
@@ -211,6 +218,13 @@ def bench_month_report() -> None:
             without.append(time.perf_counter() - start)
         print(f"month_report_overview_only: {statistics.median(without):.3f} s")
         print(f"month_report_vs_overview_only: {median / statistics.median(without):.2f} x")
+        # the regelingen (hhb entitlements for the month's year): load and compute alone
+        loads = []
+        for _ in range(5):
+            with session_scope(engine) as session:
+                loads.append(load_regelingen(session, world.codes[0], month).seconds)
+        print(f"month_report_regelingen_load: {statistics.median(loads):.3f} s")
+        print(f"month_report_regelingen_share: {statistics.median(loads) / median:.2f} x")
         print(f"month_report_vs_target: {median / 2.0:.2f} x (target 2 s)")
         print(f"month_report_first_vs_target: {first / 2.0:.2f} x (target 2 s)")
         engine.dispose()
@@ -221,6 +235,7 @@ def bench_fill(households: int) -> None:
     from hhb.demo.load import load_world
     from reports.facts import build_facts
     from reports.facts_budget import fill_budget
+    from reports.facts_regelingen import fill_regelingen
     from store.db import make_engine, migrate, session_scope
 
     with tempfile.TemporaryDirectory() as folder:
@@ -233,6 +248,7 @@ def bench_fill(households: int) -> None:
             built: dict[str, HouseholdFacts] = {}
             build = timed("facts_build", lambda: built.setdefault("f", build_facts(session, 2024)))
             facts, stats = fill_budget(session, built["f"])
+            facts, ent = fill_regelingen(session, facts)
         engine.dispose()
     per = stats.seconds / max(stats.households, 1)
     print(f"facts_budget_fill: {stats.seconds:.3f} s for {stats.households} households")
@@ -241,6 +257,13 @@ def bench_fill(households: int) -> None:
     print(f"facts_budget_fill_vs_build: {stats.seconds / max(build, 1e-6):.1f} x")
     filled = facts.frame.filter(pl.col("leefgeld_month_cents").is_not_null()).height
     print(f"facts_budget_filled: {filled} of {facts.frame.height} households")
+    per_ent = ent.seconds / max(ent.households, 1)
+    print(f"facts_regelingen_fill: {ent.seconds:.3f} s for {ent.households} households")
+    print(f"facts_regelingen_fill_per_household: {per_ent * 1000:.0f} ms")
+    print(f"facts_regelingen_fill_100k_estimate: {per_ent * 100_000 / 60:.0f} min (one process)")
+    print(f"facts_regelingen_fill_vs_budget_fill: {ent.seconds / max(stats.seconds, 1e-6):.2f} x")
+    known = facts.frame.filter(pl.col(rc(Regeling.ZORGTOESLAG, "eligible")).is_not_null()).height
+    print(f"facts_regelingen_zorgtoeslag_known: {known} of {facts.frame.height} households")
 
 
 def main() -> None:

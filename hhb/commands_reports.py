@@ -15,6 +15,7 @@ from reports.disclosure import Use, rules_for
 from reports.export import ExportError, export_format, write_export
 from reports.facts import build_facts
 from reports.facts_budget import fill_budget
+from reports.facts_regelingen import fill_regelingen
 from reports.month_report import month_report
 from store.db import session_scope
 from store.households import NotFoundError, audit
@@ -77,6 +78,7 @@ def aggregates_cmd(obj: Context, municipality: str, year: int, level: str, use: 
         if facts.frame.height == 0:
             raise NotFoundError(f"geen huishoudens in gemeente {municipality} in {year}")
         facts, stats = fill_budget(session, facts)
+        facts, ent_stats = fill_regelingen(session, facts)
         result = aggregate(facts, municipality, year, Level(level), rules)
         audit(session, obj.actor, "aggregates.export", None,
               f"{municipality} {year} {level} {use}: {facts.frame.height} huishoudens, "
@@ -92,6 +94,8 @@ def aggregates_cmd(obj: Context, municipality: str, year: int, level: str, use: 
     click.echo(f"Metadata: {meta}")
     click.echo(f"Leefgeld en signalen berekend voor {stats.households} huishoudens in "
                f"{stats.seconds:.1f} s")  # fmt: skip
+    click.echo(f"Regelingen en terugbetalingen berekend voor {ent_stats.households} huishoudens "
+               f"in {ent_stats.seconds:.1f} s")  # fmt: skip
     left_out = result.metadata["niet_beschikbaar"]
     assert isinstance(left_out, list)
     for item in left_out:
@@ -114,8 +118,9 @@ def report() -> None:
 def month_cmd(obj: Context, household_code: str, month: str, out: Path) -> None:
     """Het maandoverzicht als PDF voor het gesprek tussen coach en deelnemer: de drie maanden
     tot en met MAAND per ketenpartner, het leefgeld (zoals hhb budget --month), de signalen
-    (zoals hhb signals --month), en grafieken van geld in en uit, het saldo en het verwachte
-    saldo."""
+    (zoals hhb signals --month), de regelingen van het jaar (zoals hhb entitlements: gemist,
+    verwachte terugbetalingen, bufferperiodes en de maand per regeling), en grafieken van geld
+    in en uit, het saldo en het verwachte saldo."""
     try:
         first, _ = month_bounds(month)
     except ValueError as exc:

@@ -28,10 +28,26 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 from reports.cube import TOTAL, cube, value_cells
-from reports.disclosure import Protected, Rules, protect
+from reports.disclosure import (
+    Protected,
+    Rules,
+    coordinates,
+    primary_count,
+    primary_value,
+    protect,
+)
 from reports.facts import HouseholdFacts
 from reports.published import PUBLISHED_SCHEMA, published, suppressed_counts
-from reports.secondary import Bools, Measure, SuppressionError, group_leaks
+from reports.secondary import (
+    NONE,
+    Bools,
+    Measure,
+    Pattern,
+    SuppressionError,
+    build_lattice,
+    derivable,
+    group_leaks,
+)
 from reports.tables import UNKNOWN, TableSpec, records, resolve, table_specs
 
 
@@ -70,6 +86,60 @@ class _Run:
     protected: Protected
     combined: frozenset[int] = frozenset()
     """Cells hidden so that combining tables reveals no hidden wijk total (see _row_cells)."""
+    everything: bool = False
+    """The control found no pattern that hides less: every cell of the area level is hidden
+    (see :func:`_hide_everything`)."""
+
+
+EVERYTHING_NOTE: Final = (
+    "secundair: deze tabel is niet veilig te tonen met minder verborgen cellen; daarom is "
+    "elke cel van dit niveau verborgen"
+)
+COMBINED_NOTE: Final = (
+    "secundair: anders zijn verborgen wijktotalen af te leiden door tabellen te combineren"
+)
+
+
+def _hide_everything(
+    counts: pl.DataFrame,
+    cells: Mapping[str, pl.DataFrame],
+    dims: tuple[str, ...],
+    area: Sequence[str],
+    rules: Rules,
+    gemeente: _Gemeente | None,
+) -> Protected:
+    """The last resort when no smaller pattern is found: every cell of the level is hidden
+    (at wijk level every wijk cell but those that follow from the gemeente export's figures;
+    the gemeente cells exactly as the gemeente export has them). Nothing but what the gemeente
+    export shows is left, so nothing more can be worked out from this table."""
+    lattice = build_lattice(coordinates(counts, dims))
+    level = (
+        (counts[area[0]] != TOTAL).to_numpy() if area else np.ones(counts.height, dtype=np.bool_)
+    )
+    none = np.full(counts.height, NONE, dtype=np.int64)
+
+    count_primary = primary_count(counts, rules)
+    measure = Measure(counts["n"].to_numpy().astype(np.int64), rules.min_households)
+
+    def pattern(stat: str | None, sensitive: Bools) -> Pattern:
+        hidden = level.copy()
+        if gemeente is not None:
+            # A cell that follows from what the gemeente export shows (with one wijk: every
+            # cell) is known anyway: hiding it would protect nothing.
+            known = np.zeros(counts.height, dtype=np.bool_)
+            known[derivable(lattice, measure, ~gemeente.shown[stat])] = True
+            hidden &= ~(known & ~sensitive)
+            hidden |= gemeente.hidden[stat]
+        return Pattern(np.asarray(hidden, dtype=np.bool_), none.copy(), none.copy())
+
+    count_pattern = pattern(None, count_primary)
+    values: dict[str, tuple[Pattern, Bools, Bools]] = {}
+    for name, frame in cells.items():
+        few, dom = primary_value(frame, rules)
+        own = pattern(name, few | dom | count_pattern.suppressed)
+        both = np.asarray(own.suppressed | count_pattern.suppressed, dtype=np.bool_)
+        values[name] = (Pattern(both, own.protects, own.via), few, dom)
+    return Protected(dims, lattice, count_pattern, count_primary, values)
 
 
 def _area_key(cells: pl.DataFrame, area: Sequence[str], categories: Sequence[str]) -> list[str]:
@@ -109,20 +179,30 @@ def _protect_level(
             if before is not None and not (forced & ~before.protected.counts.suppressed).any():
                 runs[spec.name] = replace(before, combined=frozenset(extra[spec.name]))
                 continue
-            if gemeente is None:
-                result = protect(counts, cells, dims, rules, forced=forced)
-            else:
-                result = protect(
-                    counts,
-                    cells,
-                    dims,
-                    rules,
-                    fixed=gemeente.shown[None],
-                    forced=forced | gemeente.hidden[None],
-                    fixed_values={v: gemeente.shown[v] for v in cells},
-                    forced_values={v: gemeente.hidden[v] for v in cells},
-                )
-            runs[spec.name] = _Run(spec, dims, counts, cells, result, frozenset(extra[spec.name]))
+            everything = before is not None and before.everything
+            try:
+                if everything:
+                    raise SuppressionError("every cell is hidden already")
+                if gemeente is None:
+                    result = protect(counts, cells, dims, rules, forced=forced)
+                else:
+                    result = protect(
+                        counts,
+                        cells,
+                        dims,
+                        rules,
+                        fixed=gemeente.shown[None],
+                        forced=forced | gemeente.hidden[None],
+                        fixed_values={v: gemeente.shown[v] for v in cells},
+                        forced_values={v: gemeente.hidden[v] for v in cells},
+                    )
+            except SuppressionError:
+                # Never an error for the analyst: hide the whole level of this table instead.
+                result = _hide_everything(counts, cells, dims, area, rules, gemeente)
+                everything = True
+            runs[spec.name] = _Run(
+                spec, dims, counts, cells, result, frozenset(extra[spec.name]), everything
+            )
         found = {
             k
             for run in runs.values()
@@ -138,10 +218,16 @@ def _protect_level(
             continue
         with threadpool_limits(limits=1, user_api="blas"):  # small matrices: see protect()
             more = {name: _row_cells(run, area, hidden_areas) for name, run in runs.items()}
-        if not any(more.values()):
+        if all(m is not None and not m for m in more.values()):
             return runs
         for name, cells_ in more.items():
-            extra[name] |= cells_
+            if cells_ is None:  # nothing smaller helps: the last resort
+                run = runs[name]
+                counts, cells, _, gemeente = prepared[name]
+                hidden = _hide_everything(counts, cells, run.dims, area, rules, gemeente)
+                runs[name] = replace(run, protected=hidden, everything=True)
+            else:
+                extra[name] |= cells_
 
 
 def _prepare(
@@ -161,12 +247,13 @@ def _prepare(
     return counts, cells, dims, _gemeente_cells(counts, area, known, spec.name)
 
 
-def _row_cells(run: _Run, area: Sequence[str], hidden_areas: set[str]) -> set[int]:
+def _row_cells(run: _Run, area: Sequence[str], hidden_areas: set[str]) -> set[int] | None:
     """Cells to hide so that this table reveals nothing about the hidden wijk totals but their
     sum (:func:`reports.secondary.group_leaks`): for each wijk involved in a revealed
     combination, the smallest published cell of its row, else of its classes in a wijk whose
-    total is shown, else the zeros of its row."""
-    if not area or len(hidden_areas) < 2:
+    total is shown, else the zeros of its row. None: none of these is left, so the table's
+    whole wijk level must be hidden (:func:`_hide_everything`)."""
+    if not area or len(hidden_areas) < 2 or run.everything:
         return set()
     categories = [d.column for d in run.spec.dims]
     keys = _area_key(run.counts, area, categories)
@@ -200,7 +287,7 @@ def _row_cells(run: _Run, area: Sequence[str], hidden_areas: set[str]) -> set[in
                 if wijk[i] == wijk[cell] and not pattern.suppressed[i] and n[i] == 0
             }
     if involved.size and not out:
-        raise SuppressionError(f"{run.spec.name}: hidden wijk totals stay derivable")
+        return None
     return out
 
 
@@ -244,15 +331,12 @@ def _flatten(
 ) -> pl.DataFrame:
     spec = run.spec
     labels = {d.column: d.label for d in spec.dims} | {"wijk": "wijk"}
-    note = "secundair: anders zijn verborgen wijktotalen af te leiden door tabellen te combineren"
+    if run.everything:
+        notes = dict.fromkeys(range(run.counts.height), EVERYTHING_NOTE)
+    else:
+        notes = dict.fromkeys(run.combined, COMBINED_NOTE)
     table = published(
-        run.counts,
-        run.values,
-        run.protected,
-        rules,
-        share_within=area,
-        labels=labels,
-        notes=dict.fromkeys(run.combined, note),
+        run.counts, run.values, run.protected, rules, share_within=area, labels=labels, notes=notes
     )
     categories = [d.column for d in spec.dims]
     klasse = _class_label(spec, categories)
@@ -273,6 +357,12 @@ def _flatten(
         .replace_strict(units, default=None, return_dtype=pl.String)
         .alias("eenheid"),
     )
+
+
+def _same_gemeente(rows: pl.DataFrame, whole: pl.DataFrame) -> bool:
+    status = ["klasse", "variabele", "status_huishoudens", "status_waarde"]
+    mine = rows.filter(pl.col("wijk") == TOTAL).select(status).sort(status, nulls_last=True)
+    return mine.equals(whole.select(status).sort(status, nulls_last=True))
 
 
 def _class_label(spec: TableSpec, categories: Sequence[str]) -> pl.Expr:
@@ -305,6 +395,7 @@ def aggregate(
     rows = records(frame, specs)
     gemeente = _protect_level(rows, specs, (), (), rules, None)
     runs, area = gemeente, cast(tuple[str, ...], ())
+    wijken: list[str] = []
     if level is Level.WIJK:
         wijken = sorted(set(rows["wijk"].to_list()) - {UNKNOWN})
         if UNKNOWN in set(rows["wijk"].to_list()):
@@ -316,15 +407,16 @@ def aggregate(
         rows_ = _flatten(run, area, rules, municipality, year)
         if area:
             # The gemeente rows are the gemeente export's, reasons included (same decisions).
-            own = rows_.filter(pl.col("wijk") != TOTAL)
             whole = _flatten(gemeente[name], (), rules, municipality, year)
-            status = ["klasse", "variabele", "status_huishoudens", "status_waarde"]
-            mine = rows_.filter(pl.col("wijk") == TOTAL).select(status)
-            if not mine.sort(status, nulls_last=True).equals(
-                whole.select(status).sort(status, nulls_last=True)
-            ):
-                raise SuppressionError(f"{name}: gemeente cells differ between the two levels")
-            rows_ = pl.concat([own, whole])
+            if not _same_gemeente(rows_, whole):
+                # Checked on every export; should it ever differ, the wijk level goes, never
+                # the analyst's export.
+                counts, cells, dims, known = _prepare(rows, run.spec, area, wijken, gemeente)
+                hidden = _hide_everything(counts, cells, dims, area, rules, known)
+                run = replace(run, protected=hidden, everything=True)
+                runs[name] = run
+                rows_ = _flatten(run, area, rules, municipality, year)
+            rows_ = pl.concat([rows_.filter(pl.col("wijk") != TOTAL), whole])
         parts.append(rows_)
     out = pl.concat(parts) if parts else pl.DataFrame(schema=EXPORT_SCHEMA)
     out = out.select(list(EXPORT_SCHEMA)).cast(EXPORT_SCHEMA)  # type: ignore[arg-type]

@@ -8,10 +8,11 @@ results of the domain modules) and is never exported; only disclosure-controlled
 Columns the database answers today are filled by :func:`build_facts` (where the household
 lives, who lives there, income and regelingen received from the classified transactions).
 Leefgeld against the Nibud minimum and the open signals come from the budget modules and are
-added by :func:`reports.facts_budget.fill_budget` (through :func:`fill`). The others belong to
-domain modules that are still being built (the right to regelingen, expected clawbacks): they
-stay null and :attr:`HouseholdFacts.unavailable` says why ("nog niet beschikbaar: ..."), so an
-aggregate over them is left out visibly instead of showing zeros.
+added by :func:`reports.facts_budget.fill_budget` (through :func:`fill`); the right to
+regelingen, niet-gebruik and expected clawbacks by
+:func:`reports.facts_regelingen.fill_regelingen`. Until a column is filled it stays null and
+:attr:`HouseholdFacts.unavailable` says why ("nog niet beschikbaar: ..."), so an aggregate over
+it is left out visibly instead of showing zeros.
 """
 
 from __future__ import annotations
@@ -132,15 +133,20 @@ FACTS_SCHEMA: Final[dict[str, pl.DataType | type[pl.DataType]]] = {
   minimum ``nibud_minimum_month_cents`` (null without a profile), ``leefgeld_gap_month_cents``
   (leefgeld minus minimum; negative: short) and ``below_minimum`` whether it is negative. Per
   month, not per year: one month's budget times twelve would be a made-up year.
-- per regeling: ``eligible`` (has the right), ``receiving`` (money of it arrived in the year),
-  ``missed`` = eligible and not receiving (niet-gebruik); euros per year entitled, received and
-  missed (the entitled amount of a missed regeling).
+- per regeling: ``eligible`` (has the right), ``receiving`` (money of it arrived in the year:
+  booked in the year from :func:`build_facts`, for the year as the loket attributes it once
+  :mod:`reports.facts_regelingen` fills it), ``missed`` (niet-gebruik; where known it is
+  eligible and not receiving); euros per year entitled, received and missed (the entitled
+  amount of a missed regeling). Exact definitions: :mod:`reports.facts_regelingen`.
 - ``expected_clawback_cents``: toeslag advances expected to be reclaimed for the year.
 - ``open_signals``: the signals open in ``budget_month`` as ``hhb signals --month`` lists them,
   and per kind (``open_signals_<kind>``, :class:`budget.signals.SignalKind`).
 """
 
-PENDING_ENTITLEMENT: Final = "nog niet beschikbaar: het recht op regelingen komt uit entitlement/"
+PENDING_ENTITLEMENT: Final = (
+    "nog niet beschikbaar: het recht op regelingen komt uit entitlement/ "
+    "(reports.facts_regelingen.fill_regelingen vult het in)"
+)
 PENDING: Final[dict[str, str]] = {
     "income_pct_social_minimum": (
         "nog niet beschikbaar: de bijstandsnorm per huishoudtype komt uit entitlement/"
@@ -160,10 +166,11 @@ PENDING: Final[dict[str, str]] = {
             "nog niet beschikbaar: kwijtschelding is geen betaling en staat niet op het "
             "bankafschrift; het komt uit de gemeentelijke belastingadministratie"
         )
-        for f in ("receiving", "received_year_cents")
+        for f in ("receiving", "received_year_cents", "missed", "missed_year_cents")
     },
     "expected_clawback_cents": (
-        "nog niet beschikbaar: de verwachte terugvordering komt uit entitlement/"
+        "nog niet beschikbaar: de verwachte terugvordering komt uit entitlement/ "
+        "(reports.facts_regelingen.fill_regelingen vult het in)"
     ),
     **dict.fromkeys(
         SIGNAL_COLUMNS,

@@ -10,7 +10,8 @@ Figures are the same as ``hhb overview`` shows: the overview section is
 classified exactly as that command classifies them. The charts look back further
 (:data:`CHART_MONTHS`) and need only money in, money out and the balance, so they read the
 transactions without classifying them. Leefgeld, signals and the balance forecast are those of
-``hhb budget --month`` and ``hhb signals --month`` (:mod:`reports.month_budget`).
+``hhb budget --month`` and ``hhb signals --month`` (:mod:`reports.month_budget`); the
+regelingen those of ``hhb entitlements`` for the month's year (:mod:`reports.month_regelingen`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from reports.month_budget import (
     load_signals,
     signals_html,
 )
+from reports.month_regelingen import RegelingenPart, load_regelingen, regelingen_html
 from reports.pdf import page, render_pdf
 from store.classification import classified_transactions
 from store.households import audit, get_household
@@ -68,6 +70,7 @@ class MonthReportData:
     history: MonthFigures
     budget: BudgetPart
     signals: SignalsPart
+    regelingen: RegelingenPart
 
 
 Section = Callable[[MonthReportData], str]
@@ -122,7 +125,10 @@ def load_report_data(
     first = month.replace(day=1)
     budget = load_budget(session, household_code, first)
     signals = load_signals(session, household_code, first)
-    return MonthReportData(household_code, first, now, overview, history, budget, signals)
+    regelingen = load_regelingen(session, household_code, first)
+    return MonthReportData(
+        household_code, first, now, overview, history, budget, signals, regelingen
+    )
 
 
 def _chart_months(
@@ -235,14 +241,19 @@ def signals_section(data: MonthReportData) -> str:
     return section("Signalen", signals_html(data.signals))
 
 
+def regelingen_section(data: MonthReportData) -> str:
+    return section("Regelingen", regelingen_html(data.regelingen, data.month))
+
+
 SECTIONS: Final[tuple[Section, ...]] = (
     header_section,
     overview_section,
     leefgeld_section,
     signals_section,
+    regelingen_section,
     charts_section,
 )
-"""The report's sections in order; regelingen join here when entitlement/ is ready."""
+"""The report's sections in order."""
 
 
 def render_html(data: MonthReportData, sections: Sequence[Section] = SECTIONS) -> str:

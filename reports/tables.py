@@ -25,6 +25,8 @@ from reports.facts import HouseholdFacts, HouseholdType, Regeling, regeling_colu
 
 UNKNOWN: Final = "onbekend"
 YES, NO = "ja", "nee"
+MISSED: Final = "nee, gemist"
+"""Entitled, nothing received, and on the loket's list of missed regelingen."""
 
 INCOME_STEPS_EUR: Final = (15_000, 20_000, 25_000, 30_000, 40_000)
 SOCIAL_MINIMUM_STEPS_PCT: Final = (100, 110, 120, 130)
@@ -238,25 +240,53 @@ def _signal_spec(kind: SignalKind) -> TableSpec:
     )
 
 
+def _receipt_expr(col: str, *, with_missed: bool) -> pl.Expr:
+    receiving = pl.col(f"{col}receiving")
+    expr = pl.when(receiving.is_null()).then(pl.lit(UNKNOWN)).when(receiving).then(pl.lit(YES))
+    if with_missed:
+        expr = expr.when(pl.col(f"{col}missed").fill_null(False)).then(pl.lit(MISSED))
+    return expr.otherwise(pl.lit(NO))
+
+
 def _regeling_spec(regeling: Regeling) -> TableSpec:
-    """Right x receipt when the right is known; otherwise receipt alone (see :func:`resolve`)."""
+    """Right x receipt, where receipt tells the loket's *gemist* apart from other "nee" (see
+    :func:`resolve` for what is left when a column is not known)."""
     label = REGELING_LABELS[regeling]
     col = regeling_column(regeling, "")
-    yes_no = (YES, NO, UNKNOWN)
     return TableSpec(
         f"regeling_{regeling.value}",
         f"Regeling: {label}",
         (
-            Dim(f"{col}recht", "recht", yes_no, _yes_no(f"{col}eligible")),
-            Dim(f"{col}ontvangst", "ontvangt", yes_no, _yes_no(f"{col}receiving")),
+            Dim(f"{col}recht", "recht", (YES, NO, UNKNOWN), _yes_no(f"{col}eligible")),
+            Dim(
+                f"{col}ontvangst",
+                "ontvangt",
+                (YES, MISSED, NO, UNKNOWN),
+                _receipt_expr(col, with_missed=True),
+            ),
         ),
         (
             Value(f"{col}bedrag_recht", "bedrag waar recht op is per jaar", "cent"),
             Value(f"{col}bedrag_ontvangen", "ontvangen per jaar", "cent"),
             Value(f"{col}bedrag_gemist", "gemist per jaar", "cent"),
         ),
-        (f"{col}receiving",),
+        (),
     )
+
+
+PLAIN_RECEIPT: Final[dict[str, tuple[str, Dim]]] = {
+    f"{regeling_column(r, '')}ontvangst": (
+        regeling_column(r, "missed"),
+        Dim(
+            f"{regeling_column(r, '')}ontvangst",
+            "ontvangt",
+            (YES, NO, UNKNOWN),
+            _receipt_expr(regeling_column(r, ""), with_missed=False),
+        ),
+    )
+    for r in Regeling
+}
+"""The receipt without *gemist*, for facts whose ``missed`` is not known."""
 
 
 VALUE_SOURCES: Final[dict[str, str]] = {
@@ -278,20 +308,31 @@ VALUE_SOURCES: Final[dict[str, str]] = {
 """The facts column behind each value (the income value uses full years only)."""
 
 DIM_SOURCES: Final[dict[str, str]] = {
-    f"{regeling_column(r, '')}recht": regeling_column(r, "eligible") for r in Regeling
+    **{f"{regeling_column(r, '')}recht": regeling_column(r, "eligible") for r in Regeling},
+    **{f"{regeling_column(r, '')}ontvangst": regeling_column(r, "receiving") for r in Regeling},
 }
 
 
 def resolve(spec: TableSpec, facts: HouseholdFacts) -> tuple[TableSpec | None, str | None]:
     """The table as far as the facts allow, or (None, why it is left out).
 
-    A regeling table without the right ("recht") known keeps the receipt alone; values whose
-    column is not available are dropped.
+    A regeling table keeps the dimensions whose column is known (the right, the receipt, or
+    both); its receipt tells *gemist* apart only when ``missed`` is known. Values whose column
+    is not available are dropped.
     """
     missing = [c for c in spec.requires if c in facts.unavailable]
     if missing:
         return None, facts.unavailable[missing[0]]
-    dims = tuple(d for d in spec.dims if DIM_SOURCES.get(d.column) not in facts.unavailable)
+    dropped = [d.column for d in spec.dims if DIM_SOURCES.get(d.column) in facts.unavailable]
+    if spec.dims and len(dropped) == len(spec.dims):
+        return None, facts.unavailable[DIM_SOURCES[dropped[0]]]
+    dims = tuple(
+        PLAIN_RECEIPT[d.column][1]
+        if d.column in PLAIN_RECEIPT and PLAIN_RECEIPT[d.column][0] in facts.unavailable
+        else d
+        for d in spec.dims
+        if d.column not in dropped
+    )
     values = tuple(v for v in spec.values if VALUE_SOURCES[v.column] not in facts.unavailable)
     return TableSpec(spec.name, spec.title, dims, values, spec.requires), None
 

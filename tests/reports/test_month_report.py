@@ -185,6 +185,7 @@ def test_a_section_is_a_function_of_the_report_data(seed_db: Path, tmp_path: Pat
         "overview_section",
         "leefgeld_section",
         "signals_section",
+        "regelingen_section",
         "charts_section",
     ]
 
@@ -270,7 +271,7 @@ def test_signals_in_the_pdf_are_hhb_signals(seed_db: Path, report_text: tuple[Pa
     out = cli_json(seed_db, "signals", "--month", "2024-11")
     signals = out["signals"]
     assert len(signals) >= 2  # the seed participant's November has something to discuss
-    part = between(text, "Signalen", "Grafieken")
+    part = between(text, "Signalen", "Regelingen")
     dated = [line for line in part.splitlines() if re.match(r"\s*\d\d-\d\d-\d{4}\s", line)]
     assert len(dated) == len(signals)
     for line, sig in zip(dated, signals, strict=True):
