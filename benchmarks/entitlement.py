@@ -16,11 +16,15 @@ Prints, one per line: ``entitlement_household_months``, ``entitlement_output_col
 ``entitlement_seconds``, ``entitlement_cpu_seconds`` (all threads; steadier than the wall time on
 a shared machine), ``entitlement_vectorised`` (household-months/s), ``entitlement_vectorised_cpu``,
 ``entitlement_per_case`` (household-months/s, all regelingen per household-month),
-``entitlement_vectorised_vs_per_case`` (ratio), ``entitlement_target_met`` (1 or 0).
-Most of the time goes into writing about 1.5 GB of fresh output columns. numpy asks the kernel for
-transparent huge pages on large arrays; where the kernel then compacts memory on a page fault
-(``defrag=madvise``, as on the development VM) that can double the wall time; ``--no-hugepages``
-measures without it.
+``entitlement_vectorised_vs_per_case`` (ratio), ``entitlement_target_met`` (1 or 0), and
+``entitlement_load_1min`` (the machine's load average when the run ended: the figures above are
+only comparable at a similar load).
+Most of the time goes into writing about 1.3 GB of fresh output columns: the kernel has to fault
+in and zero every page of them (about 0.9-1.4 s per 1.3 GB on the 2-core development VM, measured
+by filling fresh numpy arrays), which is the floor of this benchmark as long as every step column
+is materialised. The engine maps its output columns itself, without numpy's transparent-huge-page
+advice (with ``defrag=madvise`` the kernel compacts memory on such page faults, which used to
+double the wall time); ``--no-hugepages`` also drops the advice for numpy's own arrays.
 Usage: ``python benchmarks/entitlement.py [--quick] [--households N] [--sample N]
 [--no-hugepages]``.
 """
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
@@ -144,6 +149,7 @@ def main() -> None:
     print(f"entitlement_per_case: {case_rate:.0f} household-months/s")
     print(f"entitlement_vectorised_vs_per_case: {rate / case_rate:.1f} x")
     print(f"entitlement_target_met: {int(rate >= TARGET)}")
+    print(f"entitlement_load_1min: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

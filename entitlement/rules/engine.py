@@ -16,6 +16,7 @@ Amounts become cents by rounding half away from zero, after the regeling's own r
 from __future__ import annotations
 
 import datetime as dt
+import mmap
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
@@ -26,6 +27,8 @@ import polars as pl
 from entitlement.rules import layout
 from entitlement.rules.errors import InputError
 from entitlement.rules.frames import (
+    as_floats,
+    as_numbers,
     check_columns,
     child_counts,
     child_intervals,
@@ -50,6 +53,7 @@ from entitlement.rules.registry import Rules, default_rules
 from entitlement.rules.vector import Batch, MonthData, Val
 
 CHUNK_ROWS = 1 << 15
+_MAPPED_FROM = 1 << 22  # bytes; smaller columns come from numpy's allocator
 
 
 class Outcome(StrEnum):
@@ -126,11 +130,12 @@ def evaluate(
         inputs[absent] = (np.zeros(frame.height), np.ones(frame.height, dtype=bool))
     counts = child_counts(frame, intervals)
     computed: dict[str, Val] = {}
+    constancy = layout.Constancy()
     columns: list[pl.Series] = []
     with np.errstate(all="ignore"):  # masked rows may hold anything; their result is null
         for name in names:
             regeling = rules[name]
-            buffers = _run(regeling, frame, months, inputs, counts, computed, chunk_rows)
+            buffers = _run(regeling, frame, months, inputs, counts, computed, chunk_rows, constancy)
             columns.extend(_series(regeling, buffers))
     return frame.with_columns(columns)
 
@@ -143,6 +148,7 @@ def _run(
     counts: dict[tuple[int, int], Val],
     computed: dict[str, Val],
     chunk_rows: int,
+    constancy: layout.Constancy,
 ) -> Buffers:
     n = frame.height
     version_of = np.array(
@@ -168,7 +174,7 @@ def _run(
         if idx is not None and idx.size == 0:
             continue
         plan = plan_for(regeling, vi)
-        _run_version(plan, months, idx, n, inputs, counts, computed, buffers, chunk_rows)
+        _run_version(plan, months, idx, n, inputs, counts, computed, buffers, chunk_rows, constancy)
     if applies is not None:
         elsewhere = ~applies
         buffers.status[elsewhere] = Code.NIET_VAN_TOEPASSING
@@ -200,17 +206,33 @@ def _allocate(regeling: Regeling, n: int, *, partial: bool) -> Buffers:
         is_bool = any(
             (s := v.step(name)) is not None and s.unit is Unit.JA_NEE for v in regeling.versions
         )
-        steps[name] = np.empty(n, dtype=bool if is_bool else np.float64)
+        # Zeros, not empty: rows of a block that is null throughout are never written (see
+        # VersionPlan.run), and fresh zeroed pages cost nothing until they are touched.
+        steps[name] = _zeros(n, bool if is_bool else np.float64)
     missing = {name: np.ones(n, dtype=bool) for name in steps} if partial else {}
     return Buffers(
         n=n,
         steps=steps,
         missing=missing,
         status=np.full(n, Code.NIET_BEREKEND, dtype=np.uint8),
-        reasons=np.zeros(n, dtype=np.uint32),
-        month_cents=np.zeros(n, dtype=np.int64),
-        year_cents=np.zeros(n, dtype=np.int64) if regeling.has_year_outcome else None,
+        reasons=_zeros(n, np.uint32),
+        month_cents=_zeros(n, np.int64),
+        year_cents=_zeros(n, np.int64) if regeling.has_year_outcome else None,
     )
+
+
+def _zeros(n: int, dtype: Any) -> np.ndarray:
+    """A zeroed output column in its own anonymous mapping.
+
+    numpy advises the kernel to back large arrays with transparent huge pages; where the kernel
+    then compacts memory on a page fault (``defrag=madvise``) filling ~1.3 GB of fresh output
+    columns stalls for seconds. A plain mapping gets ordinary zeroed pages, faulted in as the
+    rows are written, and is released with the last array (or polars column) that uses it.
+    """
+    size = n * np.dtype(dtype).itemsize
+    if size < _MAPPED_FROM:
+        return np.zeros(n, dtype=dtype)
+    return np.frombuffer(mmap.mmap(-1, size), dtype=dtype, count=n)
 
 
 def _slice(val: Val, rows: slice | np.ndarray) -> Val:
@@ -231,6 +253,7 @@ def _run_version(
     computed: dict[str, Val],
     buffers: Buffers,
     chunk_rows: int,
+    constancy: layout.Constancy,
 ) -> None:
     full = month_data(plan.regeling, months)
     plan.prepare_month(full)
@@ -254,6 +277,8 @@ def _run_version(
             if single is None and mi.size and mi[0] == mi[-1] and mi.min() == mi.max():
                 single = int(mi[0])
             ins, cnt, ext = ({k: _slice(v, rows) for k, v in d.items()} for d in own)
+            ins = {k: as_numbers(k, v) for k, v in ins.items()}
+            cnt = {k: as_floats(v) for k, v in cnt.items()}
             batch = Batch(full, mi, single, ins, cnt, ext, shape=(mi.size,))
             plan.run(batch, rows if idx is None else idx[rows], buffers)
         return
@@ -262,27 +287,62 @@ def _run_version(
     if reps.size < u:
         compressed = month_data(plan.regeling, layout.representatives(months, reps))
         plan.prepare_month(compressed)
-    households = max(1, chunk_rows // u)
-    for start in range(0, total, households * u):
-        rows = slice(start, min(total, start + households * u))
-        values = [v for d in own for v in d.values()]
-        shrink = compressed is not None and layout.constant_within(values, rows, u, reps[state_of])
-        use = reps if shrink else None
-        ins, cnt, ext = ({k: layout.view(v, rows, u, use) for k, v in d.items()} for d in own)
-        height = (rows.stop - rows.start) // u
-        batch = Batch(
-            compressed if shrink and compressed is not None else full,
-            None,
-            None,
-            ins,
-            cnt,
-            ext,
-            tiled=True,
-            shape=(height, reps.size if shrink else u),
-            expand=state_of if shrink else None,
-            width=u,
+    rep_of_month = reps[state_of]
+    values = [v for d in own for v in d.values()]
+
+    def constant(rows: slice) -> bool:
+        return compressed is not None and layout.constant_within(
+            values, rows, u, rep_of_month, constancy
         )
-        plan.run(batch, rows if idx is None else idx[rows], buffers)
+
+    # A compressed block holds S (not U) values per household, so it may hold U/S times as
+    # many households for the same cache footprint; a block that cannot be compressed is
+    # split into blocks of the ordinary size.
+    small = max(1, chunk_rows // u) * u
+    big = max(1, chunk_rows // reps.size) * u if compressed is not None else small
+    for start in range(0, total, big):
+        whole = slice(start, min(total, start + big))
+        if constant(whole):
+            _run_tiled(plan, whole, True, idx, own, full, compressed, reps, state_of, buffers)
+            continue
+        for sub in range(whole.start, whole.stop, small):
+            rows = slice(sub, min(whole.stop, sub + small))
+            shrink = constant(rows)
+            _run_tiled(plan, rows, shrink, idx, own, full, compressed, reps, state_of, buffers)
+
+
+def _run_tiled(
+    plan: VersionPlan,
+    rows: slice,
+    shrink: bool,
+    idx: np.ndarray | None,
+    own: list[dict[Any, Val]],
+    full: MonthData,
+    compressed: MonthData | None,
+    reps: np.ndarray,
+    state_of: np.ndarray,
+    buffers: Buffers,
+) -> None:
+    """One block of whole households; with ``shrink`` one column per state, not per month."""
+    u = state_of.size
+    use = reps if shrink else None
+    ins, cnt, ext = ({k: layout.view(v, rows, u, use) for k, v in d.items()} for d in own)
+    ins = {k: as_numbers(k, v) for k, v in ins.items()}
+    cnt = {k: as_floats(v) for k, v in cnt.items()}
+    height = (rows.stop - rows.start) // u
+    batch = Batch(
+        compressed if shrink and compressed is not None else full,
+        None,
+        None,
+        ins,
+        cnt,
+        ext,
+        tiled=True,
+        shape=(height, reps.size if shrink else u),
+        expand=state_of if shrink else None,
+        width=u,
+    )
+    plan.run(batch, rows if idx is None else idx[rows], buffers)
 
 
 def _with_nulls(series: pl.Series, mask: np.ndarray | None) -> pl.Series:
@@ -304,7 +364,7 @@ def _series(regeling: Regeling, buffers: Buffers) -> list[pl.Series]:
     out.append(
         _with_nulls(pl.Series(column(name, "recht"), buffers.status == Code.RECHT), not_computed)
     )
-    out.append(_LABELS.gather(buffers.status.astype(np.uint32)).alias(column(name, "status")))
+    out.append(_LABELS.gather(pl.Series(buffers.status)).alias(column(name, "status")))
     out.append(pl.Series(column(name, "redenen"), buffers.reasons))
     out.append(
         _with_nulls(

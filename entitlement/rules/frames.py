@@ -4,6 +4,9 @@ Which inputs a regeling needs follows from its formulas; only those columns are 
 for zorgtoeslag alone needs no rent. Money becomes euros (float64, exact for any realistic cents
 amount), integers float64, booleans numpy booleans; a null becomes a *missing* flag, never a
 zero. Children's ages are read once into per-interval counts (``aantal_kinderen(12, 17)``).
+Integer columns and counts are kept as they are stored and converted block by block
+(:func:`as_numbers`, :func:`as_floats`): a store-ordered block reads one month per parameter
+state, so converting all rows up front would mostly write values that nobody reads.
 """
 
 from __future__ import annotations
@@ -86,7 +89,12 @@ def check_columns(frame: pl.DataFrame, names: Iterable[str]) -> None:
 
 
 def input_arrays(frame: pl.DataFrame, names: Iterable[str]) -> dict[str, Val]:
-    """Numeric and boolean inputs as (values, missing) over all rows."""
+    """Numeric and boolean inputs as (values, missing) over all rows, as stored.
+
+    Integers stay integers here: :func:`as_numbers` turns the rows a block actually reads into
+    float64 (euros for money). Store-ordered frames read one month per state and household, so
+    converting every row up front would mostly produce values nobody reads.
+    """
     out: dict[str, Val] = {}
     for name in names:
         spec = INPUTS[name]
@@ -97,18 +105,40 @@ def input_arrays(frame: pl.DataFrame, names: Iterable[str]) -> dict[str, Val]:
         if spec.kind is InputKind.BOOL:
             values = column.fill_null(False).to_numpy()
         else:
-            raw = column.fill_null(0).to_numpy()
-            values = raw.astype(np.float64)
-            if spec.kind is InputKind.MONEY:
-                values /= 100.0
+            values = column.fill_null(0).to_numpy()
+            if values.dtype.kind not in "iu":  # e.g. a column of nulls only: convert now
+                values = _to_float(name, values)
         out[name] = (values, mask)
     return out
+
+
+def as_numbers(name: str, val: Val) -> Val:
+    """An input as the compiled rules read it: float64 (money in euros) or boolean."""
+    values, mask = val
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        return _to_float(name, values), mask
+    return val
+
+
+def as_floats(val: Val) -> Val:
+    """Child counts (kept as integers over all rows) as float64 for the rows a block reads."""
+    values, mask = val
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        return values.astype(np.float64), mask
+    return val
+
+
+def _to_float(name: str, raw: np.ndarray) -> np.ndarray:
+    values = raw.astype(np.float64)
+    if INPUTS[name].kind is InputKind.MONEY:
+        values /= 100.0
+    return values
 
 
 def child_counts(
     frame: pl.DataFrame, intervals: Iterable[tuple[int, int]]
 ) -> dict[tuple[int, int], Val]:
-    """Per row, how many children have an age inside each interval (float64 counts)."""
+    """Per row, how many children have an age inside each interval (int32; see as_floats)."""
     wanted = sorted(set(intervals))
     if not wanted:
         return {}
@@ -121,12 +151,15 @@ def child_counts(
     ages = column.list.explode().drop_nulls().to_numpy() if lengths.sum() else np.zeros(0)
     if ages.size != lengths.sum():
         raise InputError("kolom 'kinderen_leeftijden' bevat een lege leeftijd")
-    rows = np.repeat(np.arange(n), lengths)
+    ends = np.cumsum(lengths)  # the children of row i are ages[starts[i]:ends[i]]
+    starts = ends - lengths
     out: dict[tuple[int, int], Val] = {}
     for low, high in wanted:
-        inside = (ages >= low) & (ages <= high)
-        counts = np.bincount(rows[inside], minlength=n).astype(np.float64)
-        out[(low, high)] = (counts, mask)
+        seen = np.zeros(ages.size + 1, dtype=np.int32)  # children inside, before each position
+        np.cumsum((ages >= low) & (ages <= high), out=seen[1:], dtype=np.int32)
+        counts = seen[ends]
+        counts -= seen[starts]
+        out[(low, high)] = (counts, mask)  # int32: see as_floats
     return out
 
 

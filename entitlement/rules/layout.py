@@ -77,14 +77,75 @@ def _grid(arr: np.ndarray, rows: slice, u: int) -> np.ndarray:
     return arr[rows].reshape(-1, u)
 
 
-def constant_within(values: Iterable[Val], rows: slice, u: int, rep_of_month: np.ndarray) -> bool:
+class Constancy:
+    """Per array and month mapping, which households are constant within every state.
+
+    Each array is compared row with previous row once and the result shared by every regeling
+    and block that reads it (the same inputs feed all regelingen); in the usual case nothing
+    changes within any household and every mapping is settled at once. Otherwise a mapping
+    whose states are runs of consecutive months only looks at the changes inside its runs.
+    """
+
+    def __init__(self) -> None:
+        # per array: (array, changes as (households, U - 1) or None when there are none)
+        self._changes: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
+        self._found: dict[tuple[int, bytes], tuple[np.ndarray, np.ndarray]] = {}
+
+    def _changed(self, arr: np.ndarray, u: int) -> np.ndarray | None:
+        hit = self._changes.get(id(arr))
+        if hit is not None and hit[0] is arr:
+            return hit[1]
+        if arr.size == 0:
+            return None
+        flat = np.empty(arr.size, dtype=bool)
+        flat[0] = False
+        np.not_equal(arr[1:], arr[:-1], out=flat[1:])
+        inside = flat.reshape(-1, u)[:, 1:]  # month m against month m - 1, same household
+        changes = inside if bool(inside.any()) else None
+        self._changes[id(arr)] = (arr, changes)  # keeps ``arr`` alive: its id is not reused
+        return changes
+
+    def households(self, arr: np.ndarray, u: int, rep_of_month: np.ndarray) -> np.ndarray:
+        key = (id(arr), rep_of_month.tobytes())
+        hit = self._found.get(key)
+        if hit is not None and hit[0] is arr:
+            return hit[1]
+        months = np.arange(u)
+        inner = rep_of_month[1:] != months[1:]  # month m shares its state with an earlier one
+        runs = bool((rep_of_month[1:][inner] == rep_of_month[:-1][inner]).all())
+        if runs:  # states are runs of months: constant means no change inside a run
+            changes = self._changed(arr, u)
+            if changes is None or not inner.any():
+                ok: np.ndarray = np.ones(arr.size // u, dtype=bool)
+            else:
+                ok = np.logical_not(changes[:, np.flatnonzero(inner)].any(axis=1))
+        else:
+            grid = arr.reshape(-1, u)
+            ok = np.asarray((grid == grid[:, rep_of_month]).all(axis=1))
+        self._found[key] = (arr, ok)
+        return ok
+
+
+def constant_within(
+    values: Iterable[Val],
+    rows: slice,
+    u: int,
+    rep_of_month: np.ndarray,
+    cache: Constancy | None = None,
+) -> bool:
     """Every value equals, in every month, its value in the state's representative month."""
     for value, mask in values:
         for arr in (value, mask):
-            if isinstance(arr, np.ndarray):
-                grid = _grid(arr, rows, u)
-                if not bool((grid == grid[:, rep_of_month]).all()):
+            if not isinstance(arr, np.ndarray):
+                continue
+            if cache is not None and arr.size % u == 0:
+                ok = cache.households(arr, u, rep_of_month)
+                if not bool(ok[rows.start // u : rows.stop // u].all()):
                     return False
+                continue
+            grid = _grid(arr, rows, u)
+            if not bool((grid == grid[:, rep_of_month]).all()):
+                return False
     return True
 
 

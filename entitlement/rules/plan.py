@@ -87,7 +87,8 @@ class VersionPlan:
         for name, fn in self.steps:
             value, mask = fn(b)
             b.steps[name] = (value, mask)
-            b.store(out.steps[name], target, value)
+            if not _all_missing(mask):  # a null needs no value: skip writing fresh memory
+                b.store(out.steps[name], target, value)
             out.mark(b, name, target, mask)
         fails: Any = None
         cond_missing: Mask = None
@@ -133,6 +134,12 @@ class VersionPlan:
         if out.year_cents is not None:
             ycents = 0 if year is None else np.where(entitled, to_cents(year), 0)
             b.store(out.year_cents, target, ycents)
+
+
+def _all_missing(mask: Mask) -> bool:
+    if mask is None or mask is False:
+        return False
+    return mask is True or bool(np.all(mask))
 
 
 def plan_for(regeling: Regeling, index: int) -> VersionPlan:

@@ -89,15 +89,21 @@ class Batch:
         if not self.tiled:
             out[target] = value
             return
+        shape = (self.shape[0], self.width)
+        if isinstance(target, slice):
+            # Write straight into the output: no (households, U) temporary on the way.
+            dest = out[target].reshape(shape)
+            if self.expand is None or self.shape[1] == 1:
+                dest[...] = value  # per row, per month, (households, 1) or scalar: broadcasts
+                return
+            states = np.broadcast_to(np.asarray(value, dtype=out.dtype), self.shape)
+            np.take(states, self.expand, axis=1, out=dest, mode="clip")
+            return
         if self.expand is not None:  # one column per state: spread over the months
             value = np.broadcast_to(value, self.shape)
             if self.shape[1] > 1:
                 value = value[:, self.expand]
-        shape = (self.shape[0], self.width)
-        if isinstance(target, slice):
-            out[target].reshape(shape)[...] = value
-        else:
-            out[target] = np.broadcast_to(value, shape).reshape(-1)
+        out[target] = np.broadcast_to(value, shape).reshape(-1)
 
 
 def or_mask(*masks: Mask) -> Mask:
