@@ -31,7 +31,8 @@ during each step, with ``--threads 1`` only), ``budget_rows_per_s``, ``budget_pe
 ``household_budget_median_ms`` / ``household_budget_p95_ms``, and the load average at start
 and end, since the machine is shared.
 Usage: ``python benchmarks/budget.py [--quick] [--households N] [--months M] [--world DIR]
-[--threads T]``.
+[--threads T] [--parts N]``; ``--parts N`` runs the pipeline on the first N parts only (and
+skips the overview), to measure the steps quickly.
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ def run_part(path: Path, everyone: pl.DataFrame, out: Path) -> Part:
     return part
 
 
-def child(world: Path, out: Path, threads: int) -> None:
+def child(world: Path, out: Path, threads: int, parts_limit: int | None = None) -> None:
     """The pipeline over all parts, ``threads`` parts at a time; prints the figures.
 
     With one thread the step times add up to the total; with two, two parts are in flight at
@@ -180,7 +181,7 @@ def child(world: Path, out: Path, threads: int) -> None:
     everyone = members(world)
     for folder in ("tables", "budget"):
         (out / folder).mkdir(parents=True, exist_ok=True)
-    paths = sorted((world / "transactions").glob("part-*.parquet"))
+    paths = sorted((world / "transactions").glob("part-*.parquet"))[:parts_limit]
     started, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(max_workers=threads) as pool:
         parts = list(pool.map(lambda p: run_part(p, everyone, out), paths))
@@ -263,10 +264,13 @@ def main() -> None:
     parser.add_argument("--world", type=Path, default=None, help="bulk world folder (reused)")
     parser.add_argument("--runs", type=int, default=50, help="overview repetitions")
     parser.add_argument("--threads", type=int, default=THREADS, help="parts in flight at once")
+    parser.add_argument(
+        "--parts", type=int, default=None, help="only the first N parts (to measure a step)"
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(Path(args.child[0]), Path(args.child[1]), args.threads)
+        child(Path(args.child[0]), Path(args.child[1]), args.threads, args.parts)
         return
     households = args.households or (2_000 if args.quick else 100_000)
     world = args.world or Path(tempfile.gettempdir()) / (
@@ -276,7 +280,8 @@ def main() -> None:
     ensure_world(world, households, args.months, args.seed)
     with tempfile.TemporaryDirectory() as out:
         result = subprocess.run(
-            [sys.executable, __file__, "--child", str(world), out, "--threads", str(args.threads)],
+            [sys.executable, __file__, "--child", str(world), out, "--threads", str(args.threads)]
+            + (["--parts", str(args.parts)] if args.parts else []),
             capture_output=True,
             text=True,
             check=False,
@@ -285,7 +290,8 @@ def main() -> None:
     if result.returncode:
         sys.stderr.write(result.stderr)
         raise SystemExit(result.returncode)
-    overview_latency(3, 10 if args.quick else args.runs)
+    if not args.parts:  # a few parts measure the pipeline steps only
+        overview_latency(3, 10 if args.quick else args.runs)
     print(f"load_average_end: {os.getloadavg()[0]:.2f}")
 
 

@@ -156,6 +156,10 @@ class RecurringSeries:
     explanation: str
 
 
+_CODED = ("counterparty_iban", "counterparty_name")
+"""Key columns a ``String`` input is coded for (see :func:`detect_recurring`)."""
+
+
 def detect_recurring(
     transactions: pl.DataFrame | pl.LazyFrame,
     *,
@@ -177,7 +181,18 @@ def detect_recurring(
     """
     if isinstance(transactions, pl.LazyFrame):
         transactions = transactions.select(INPUT_COLUMNS).collect()
-    tx = transactions.select(INPUT_COLUMNS)
+    # Counterparty texts as Categorical once for the whole input: their normalising and hashing
+    # then run once per distinct value (KeyHashes), not again in every chunk. The frame is
+    # built from the columns, not by ``select``, which would copy every column whose chunks do
+    # not line up with the others' (as in a classifier's output).
+    tx = pl.DataFrame(
+        [
+            transactions[name].cast(pl.Categorical)
+            if name in _CODED and transactions.schema[name] == pl.String
+            else transactions[name]
+            for name in INPUT_COLUMNS
+        ]
+    )
     until = keys.last_booking_days(tx) if as_of is None else (as_of - dt.date(1970, 1, 1)).days
     hashes = keys.KeyHashes.for_frame(tx)
 
