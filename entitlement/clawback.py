@@ -33,7 +33,7 @@ from typing import Any, Final
 import polars as pl
 
 from entitlement.buffer import monthly_reservation, months_between, split_evenly
-from entitlement.money_text import month_text
+from entitlement.money_text import month_text, regeling_name
 from ingest.amounts import format_euro
 
 BELASTINGDIENST_SMALL_RECLAIM: Final = (
@@ -125,7 +125,7 @@ def _assess(row: dict[str, object]) -> dict[str, object]:
     reserve = monthly_reservation(to_pay, months)
     new_advance = _new_advance(row, definitive, as_of)
 
-    who = f"{regeling} {year}"
+    who = f"{regeling_name(regeling)} {year}"
     facts = [
         f"voorschotten {who}: {format_euro(advances)}",
         f"definitief op het verwachte inkomen: {format_euro(definitive)}"

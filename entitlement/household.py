@@ -51,7 +51,7 @@ from ingest.profile.model import Role, age_of
 from store.classification import classified_transactions
 from store.households import NotFoundError, get_household
 from store.models import Account, StatementRow, Transaction
-from store.profiles import profile_for_month
+from store.profiles import profile_history
 
 KOSTENDELER_AGE: Final = 21
 RECENT_MONTHS: Final = 3
@@ -203,15 +203,23 @@ def load_household(session: Session, code: str, year: int) -> HouseholdData:
     start = max(dt.date(year - 1, 1, 1), coverage.first_month)
     end = min(dt.date(year, 12, 31), month_end(coverage.last_month))
     months = year_months(year)
-    profiles = {m: profile_for_month(session, code, m) for m in months}
+    profiles = _profiles_per_month(session, code, months)
     notes: list[str] = []
     if all(p is None for p in profiles.values()):
         notes.append("geen profiel vastgelegd: de regelingen zijn niet te berekenen")
     monthly = pl.DataFrame(schema=MONTHLY_INCOME_SCHEMA)
     other_net: dict[dt.date, int] = {}
+    # Toeslagen for January are paid in December, kinderbijslag for Q4 in January after, bijstand
+    # for December up to 10 January (entitlement.payment_window): the received money is read
+    # from December before to January after. The transactions are read and classified once.
+    r_start, r_end = dt.date(year - 1, 12, 1), dt.date(year + 1, 1, 31)
+    read_start = min(start, r_start) if start <= end else r_start
+    read_end = max(end, r_end)
+    classified_all = classified_transactions(session, code, read_start, read_end)
+    payments_all = payments_frame(session, code, read_start, read_end)
     if start <= end:
-        classified = classified_transactions(session, code, start, end)
-        payments = payments_frame(session, code, start, end)
+        classified = _between(classified_all, "booking_date", start, end)
+        payments = _between(payments_all, "payment_date", start, end)
         lines = income_lines(classified, payments, persons_frame(session, code, end))
         monthly = monthly_income(lines, [code], start, end)
         other = (
@@ -222,10 +230,10 @@ def load_household(session: Session, code: str, year: int) -> HouseholdData:
         found = dict(zip(other["month"].to_list(), other["net_cents"].to_list(), strict=True))
         for m in _months_between(start, end):
             other_net[m] = int(found.get(m, 0))
-    # Toeslagen for January are paid in December, kinderbijslag for Q4 in January after.
-    r_start, r_end = dt.date(year - 1, 12, 1), dt.date(year + 1, 1, 31)
-    classified_r = classified_transactions(session, code, r_start, r_end)
-    received = received_per_regeling(classified_r, payments_frame(session, code, r_start, r_end))
+    received = received_per_regeling(
+        _between(classified_all, "booking_date", r_start, r_end),
+        _between(payments_all, "payment_date", r_start, r_end),
+    )
     return HouseholdData(
         code=code,
         year=year,
@@ -237,6 +245,23 @@ def load_household(session: Session, code: str, year: int) -> HouseholdData:
         decisions=decisions_frame(session, code),
         notes=tuple(notes),
     )
+
+
+def _between(frame: pl.DataFrame, date_column: str, start: dt.date, end: dt.date) -> pl.DataFrame:
+    return frame.filter(pl.col(date_column).is_between(start, end))
+
+
+def _profiles_per_month(
+    session: Session, code: str, months: list[dt.date]
+) -> dict[dt.date, HouseholdProfile | None]:
+    """:func:`store.profiles.profile_for_month` for every month, from one read of the history
+    (the latest recording of the latest version starting by the month's first day)."""
+    history = profile_history(session, code)
+    out: dict[dt.date, HouseholdProfile | None] = {}
+    for month in months:
+        valid = [r for r in history if r.valid_from <= month]
+        out[month] = valid[-1].profile if valid else None
+    return out
 
 
 def _months_between(start: dt.date, end: dt.date) -> list[dt.date]:

@@ -9,8 +9,11 @@ as a polars expression (checked against it by a property test).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
 
 import polars as pl
+
+from entitlement.rules.registry import default_rules
 
 
 def _pad(expr: pl.Expr, width: int) -> pl.Expr:
@@ -57,3 +60,38 @@ def month_expr(day: pl.Expr) -> pl.Expr:
 def month_text(day: dt.date) -> str:
     """The same for one date: 2024-03-01 -> 'maart 2024'."""
     return f"{MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+RECEIVED_NAMES: Final = {
+    "iit": "individuele inkomenstoeslag",
+    "kinderopvangtoeslag": "kinderopvangtoeslag",
+}
+"""Names the classifier and the payment specifications use that are not a regeling file."""
+
+
+def in_sentence(title: str) -> str:
+    """'Kindgebonden budget' -> 'kindgebonden budget'; an abbreviation ('AOW') stays."""
+    if len(title) > 1 and title[0].isupper() and title[1].islower():
+        return title[0].lower() + title[1:]
+    return title
+
+
+def regeling_names() -> dict[str, str]:
+    """Every regeling identifier (file name or classifier name) -> its Dutch name for a sentence,
+    from the ``naam`` in its YAML file."""
+    rules = default_rules()
+    names = {name: in_sentence(rules[name].title) for name in rules}
+    return {**RECEIVED_NAMES, **names}
+
+
+def regeling_name(name: str) -> str:
+    """The Dutch name of one regeling identifier; an unknown one without underscores."""
+    return regeling_names().get(name, name.replace("_", " "))
+
+
+def regeling_name_expr(name: pl.Expr) -> pl.Expr:
+    """:func:`regeling_name` over a column of identifiers."""
+    known = regeling_names()
+    return name.replace_strict(
+        known, default=name.str.replace_all("_", " "), return_dtype=pl.String
+    )

@@ -27,17 +27,10 @@ import polars as pl
 from entitlement.buffer import RESERVATION_INPUT_SCHEMA, add_months, reservations
 from entitlement.clawback import CLAWBACK_INPUT_SCHEMA, CLAWBACK_SCHEMA, expected_clawbacks
 from entitlement.household import HouseholdData
-from entitlement.money_text import euro_expr, month_expr
+from entitlement.money_text import euro_expr, month_expr, regeling_name, regeling_name_expr
 from entitlement.outcomes import window
 from entitlement.received import TOESLAGEN, latest_decisions
 from entitlement.rules.model import Payment
-
-NAMES: Final = {
-    "zorgtoeslag": "zorgtoeslag",
-    "huurtoeslag": "huurtoeslag",
-    "kindgebonden_budget": "kindgebonden budget",
-    "kinderopvangtoeslag": "kinderopvangtoeslag",
-}
 
 
 def clawback_as_of(data: HouseholdData) -> dt.date:
@@ -96,7 +89,7 @@ def clawback_frame(
         advances, per_month, partner, extrapolated = found
         if not year_row["complete"]:
             notes.append(
-                f"{NAMES.get(regeling, regeling)}: geen verwachte terugbetaling te berekenen, "
+                f"{regeling_name(regeling)}: geen verwachte terugbetaling te berekenen, "
                 "want het definitieve bedrag is niet voor elke maand te berekenen (zie hhb explain)"
             )
             continue
@@ -128,7 +121,7 @@ def reclaim_reservations(clawbacks: pl.DataFrame) -> pl.DataFrame:
         "household",
         pl.concat_str(
             pl.lit("terugbetaling "),
-            pl.col("regeling").replace_strict(NAMES, default=pl.col("regeling")),
+            regeling_name_expr(pl.col("regeling")),
             pl.lit(" "),
             pl.col("year").cast(pl.String),
         ).alias("label"),

@@ -14,7 +14,7 @@ import polars as pl
 
 from entitlement.buffer import add_months
 from entitlement.loket import Outcomes
-from entitlement.money_text import MONTH_NAMES, month_text
+from entitlement.money_text import MONTH_NAMES, month_text, regeling_name
 from entitlement.outcomes import PaymentStatus
 from entitlement.whatif import WhatIf
 from ingest.amounts import format_euro
@@ -236,15 +236,16 @@ def whatif_lines(w: WhatIf) -> list[str]:
             diff = r["difference_cents"]
             shown = format_euro(diff, sign=True) if diff is not None else r["engine_status_new"]
             lines.append(
-                f"  {r['regeling']:<22}{month_text(r['month']):<16}"
+                f"  {regeling_name(r['regeling']):<28}{month_text(r['month']):<16}"
                 f"{_money(r['expected_cents']):>13} -> {_money(r['expected_cents_new']):>13}"
                 f"  ({shown})"
             )
     if w.clawbacks.height:
         lines += ["", "Verwachte terugbetaling:"]
         for r in w.clawbacks.iter_rows(named=True):
+            name = regeling_name(r["regeling"])
             lines.append(
-                f"  {r['regeling']} {r['year']}: nu {_money(r['to_pay_cents'])}, dan "
+                f"  {name} {r['year']}: nu {_money(r['to_pay_cents'])}, dan "
                 f"{_money(r['to_pay_cents_new'])}"
             )
         for c in w.changed.clawbacks.filter(pl.col("to_pay_cents") > 0).iter_rows(named=True):

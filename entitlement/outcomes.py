@@ -12,15 +12,20 @@ betaling                      unit compared                       expected windo
 jaarrecht per maand           the month (voorschot for month M)   month M-1: Dienst Toeslagen
 (toeslagen)                                                       pays around the 20th of the
                                                                   month before
-per maand (bijstand)          the month                           month M itself
+per maand (bijstand)          the month                           the 20th of M-1 to the 10th of
+                                                                  M+1 (municipalities differ)
 per kwartaal (kinderbijslag)  the quarter                         the month after the quarter
                                                                   (the SVB pays afterwards)
 eenmalig per jaar (IIT)       the calendar year                   the whole year
 ============================  ==================================  ===============================
 
-Received money is attributed to the unit it is for: a toeslag voorschot to the month it is for
-(received.py already moves a bank voorschot to the next month), a kinderbijslag payment on the
-bank to the quarter before the month it was booked in, a specification to its stated period.
+The windows are :data:`entitlement.payment_window.WINDOWS`. Received money is attributed to the
+unit it is for: a toeslag voorschot to the month it is for (received.py already moves a bank
+voorschot to the next month), a bank bijstand payment to the month
+:func:`entitlement.payment_window.assign_months` chooses (received.py; each payment counts for
+one month), a kinderbijslag payment on the bank to the quarter before the month it was booked
+in, a specification to its stated period. A unit whose window the statements do not cover yet is
+still "ontvangen" when the expected amount has already arrived.
 
 Statuses (:class:`PaymentStatus`), per unit, repeated on each month of the unit:
 
@@ -57,6 +62,7 @@ import polars as pl
 
 from entitlement.buffer import add_months
 from entitlement.household import HouseholdData
+from entitlement.payment_window import RECEIVED_AS, WINDOWS
 from entitlement.received import ReceivedSource
 from entitlement.rules.engine import Outcome, column, reason_names
 from entitlement.rules.explain import explain
@@ -89,9 +95,6 @@ ENGINE_STATUS: Final = {
     Outcome.NIET_BEREKEND: PaymentStatus.NIET_BEREKEND,
     Outcome.NIET_VAN_TOEPASSING: PaymentStatus.NIET_VAN_TOEPASSING,
 }
-
-RECEIVED_AS: Final = {"iit_gm0307": "iit", "iit_gm0344": "iit"}
-"""The regeling name the classifier and the specifications use, where it differs."""
 
 INVISIBLE: Final = frozenset({"kwijtschelding"})
 
@@ -149,16 +152,9 @@ def unit_label(start: dt.date, payment: Payment) -> str:
 
 
 def window(start: dt.date, payment: Payment) -> tuple[dt.date, dt.date]:
-    """First and last day of the period in which the unit starting at ``start`` is paid."""
-    if payment is Payment.JAARRECHT_PER_MAAND:
-        first = add_months(start, -1)
-        return first, start - dt.timedelta(days=1)
-    if payment is Payment.PER_KWARTAAL:
-        first = add_months(start, 3)
-        return first, add_months(first, 1) - dt.timedelta(days=1)
-    if payment is Payment.EENMALIG_PER_JAAR:
-        return start, dt.date(start.year, 12, 31)
-    return start, add_months(start, 1) - dt.timedelta(days=1)
+    """First and last day of the period in which the unit starting at ``start`` is paid
+    (:data:`entitlement.payment_window.WINDOWS`)."""
+    return WINDOWS[payment].of(start)
 
 
 def attributed_month(period_month: dt.date, source: str, payment: Payment) -> dt.date:
@@ -224,6 +220,12 @@ class _Unit:
     entitled: bool
 
 
+def _already(unit: _Unit) -> bool:
+    """Enough arrived for the unit although the statements do not cover its whole window (a
+    bijstand window runs to the 10th of the next month): judged as received."""
+    return unit.received > 0 and judge(unit.expected, unit.received) is PaymentStatus.ONTVANGEN
+
+
 def _expected(row: dict[str, Any], regeling: Regeling) -> int | None:
     status = Outcome(row[column(regeling.name, "status")])
     if status is Outcome.NIET_BEREKEND:
@@ -283,10 +285,9 @@ def month_outcomes(evaluated: pl.DataFrame, data: HouseholdData, rules: Rules) -
                 status = ENGINE_STATUS[engine]
             elif name in INVISIBLE:
                 status = PaymentStatus.NIET_ZICHTBAAR
-            elif unit.early:
-                status = PaymentStatus.GEEN_AFSCHRIFTEN
-            elif not unit.judged:
-                status = PaymentStatus.NOG_NIET
+            elif (unit.early or not unit.judged) and not _already(unit):
+                early = unit.early
+                status = PaymentStatus.GEEN_AFSCHRIFTEN if early else PaymentStatus.NOG_NIET
             else:
                 status = judge(unit.expected, unit.received)
             out.append(

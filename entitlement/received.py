@@ -9,7 +9,10 @@ set against the definitive amount. Both come from here:
   that no specification explains (the classifier names the regeling of a toeslag from the
   text: zorgtoeslag, huurtoeslag, kindgebonden budget; kinderbijslag via SVB). A toeslag
   voorschot is paid around the 20th of the month *before* the month it is for, so
-  ``period_month`` is the booking month + 1 for toeslagen; a specification states its period.
+  ``period_month`` is the booking month + 1 for toeslagen. Bijstand may arrive from the 20th of
+  the month before to the 10th of the month after (:mod:`entitlement.payment_window`), so its
+  bank payments are assigned to months one by one, each to exactly one month. A specification
+  states its period.
 * **decided** — the voorschot per month from the toeslag decisions. A decision applies from the
   first month that starts after its date (a December decision sets January's voorschot); the
   latest decision of a year states the year's total voorschot and the income estimate it rests
@@ -27,7 +30,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from entitlement.income_store import payments_frame
-from entitlement.money_text import euro_expr, month_expr
+from entitlement.money_text import euro_expr, month_expr, regeling_name_expr
+from entitlement.payment_window import (
+    MATCHED,
+    RECEIVED_AS,
+    WINDOWS,
+    PaymentWindow,
+    assign_months,
+)
+from entitlement.rules.registry import Rules, default_rules
 from store.classification import classified_transactions
 from store.households import get_household
 from store.models import ToeslagDecisionRow
@@ -88,35 +99,33 @@ def received_per_regeling(classified: pl.DataFrame, payments: pl.DataFrame) -> p
     :data:`entitlement.income.PAYMENT_SCHEMA`; rows without a regeling are left out.
     """
     linked = payments.get_column("linked_tx_key").drop_nulls().unique()
-    month = pl.col("booking_date").dt.truncate("1mo")
+    rows = classified.filter(
+        (pl.col("amount_cents") > 0)
+        & pl.col("regeling").is_not_null()
+        & ~pl.col("tx_key").is_in(linked.implode())
+    ).with_columns(pl.col("booking_date").dt.truncate("1mo").alias("month"))
+    matched = matched_regelingen()
     bank = (
-        classified.filter(
-            (pl.col("amount_cents") > 0)
-            & pl.col("regeling").is_not_null()
-            & ~pl.col("tx_key").is_in(linked.implode())
-        )
-        .group_by("household", month.alias("month"), "regeling")
+        _with_period(rows, matched)
+        .group_by("household", "month", "period_month", "regeling")
         .agg(
             pl.col("amount_cents").sum().alias("received_cents"),
             pl.len().alias("payments"),
             pl.col("ketenpartner").drop_nulls().first().alias("_payer"),
         )
-        .with_columns(
-            pl.when(pl.col("regeling").is_in(TOESLAGEN))
-            .then(pl.col("month").dt.offset_by("1mo"))
-            .otherwise(pl.col("month"))
-            .alias("period_month"),
-            pl.lit(ReceivedSource.BANK.value).alias("source"),
-        )
+        .with_columns(pl.lit(ReceivedSource.BANK.value).alias("source"))
     )
     bank = bank.with_columns(
         pl.concat_str(
-            euro_expr(pl.col("received_cents")), pl.lit(" "), pl.col("regeling"),
+            euro_expr(pl.col("received_cents")), pl.lit(" "),
+            regeling_name_expr(pl.col("regeling")),
             pl.lit(" ontvangen van "), pl.col("_payer").fill_null("onbekend"),
             pl.lit(" in "), month_expr(pl.col("month")), pl.lit(" ("), pl.col("payments"),
             pl.lit(" betaling(en), bankafschrift)"),
             pl.when(pl.col("regeling").is_in(TOESLAGEN))
             .then(pl.concat_str(pl.lit("; voorschot voor "), month_expr(pl.col("period_month"))))
+            .when(pl.col("period_month") != pl.col("month"))
+            .then(pl.concat_str(pl.lit("; voor "), month_expr(pl.col("period_month"))))
             .otherwise(pl.lit("")),
         ).alias("explanation")
     )  # fmt: skip
@@ -136,7 +145,8 @@ def received_per_regeling(classified: pl.DataFrame, payments: pl.DataFrame) -> p
     )
     spec = spec.with_columns(
         pl.concat_str(
-            euro_expr(pl.col("received_cents")), pl.lit(" netto "), pl.col("regeling"),
+            euro_expr(pl.col("received_cents")), pl.lit(" netto "),
+            regeling_name_expr(pl.col("regeling")),
             pl.lit(" van "), pl.col("_payer"), pl.lit(" in "), month_expr(pl.col("month")),
             pl.lit(" voor "), month_expr(pl.col("period_month")),
             pl.lit(" (uitkeringsspecificatie)"),
@@ -144,6 +154,38 @@ def received_per_regeling(classified: pl.DataFrame, payments: pl.DataFrame) -> p
     )  # fmt: skip
     both = pl.concat([_conform(bank, RECEIVED_SCHEMA), _conform(spec, RECEIVED_SCHEMA)])
     return both.sort("household", "period_month", "regeling", "source")
+
+
+def matched_regelingen(rules: Rules | None = None) -> dict[str, PaymentWindow]:
+    """Classifier names of the regelingen whose bank payments are assigned to a month one by
+    one (:data:`entitlement.payment_window.MATCHED`), with their window."""
+    rules = rules or default_rules()
+    return {
+        RECEIVED_AS.get(name, name): WINDOWS[rules[name].payment]
+        for name in rules
+        if rules[name].payment in MATCHED
+    }
+
+
+def _with_period(rows: pl.DataFrame, matched: dict[str, PaymentWindow]) -> pl.DataFrame:
+    """``period_month`` per bank payment: the month after for a toeslag voorschot, the month
+    :func:`assign_months` gives for a matched regeling, else the month it was booked."""
+    shifted = rows.with_columns(
+        pl.when(pl.col("regeling").is_in(TOESLAGEN))
+        .then(pl.col("month").dt.offset_by("1mo"))
+        .otherwise(pl.col("month"))
+        .alias("period_month")
+    )
+    is_matched = pl.col("regeling").is_in(list(matched))
+    todo = shifted.filter(is_matched)
+    if todo.height == 0:
+        return shifted
+    parts = [shifted.filter(~is_matched)]
+    for (_, regeling), part in todo.group_by("household", "regeling", maintain_order=True):
+        days = part.get_column("booking_date").to_list()
+        months = assign_months(days, matched[str(regeling)])
+        parts.append(part.with_columns(pl.Series("period_month", months, dtype=pl.Date)))
+    return pl.concat(parts)
 
 
 def received_in_year(received: pl.DataFrame, year: int) -> pl.DataFrame:
@@ -201,7 +243,7 @@ def advances_per_month(decisions: pl.DataFrame, year: int) -> pl.DataFrame:
     out = found.with_columns(
         pl.col("advance_month_cents").alias("advance_cents"),
         pl.concat_str(
-            pl.lit("voorschot "), pl.col("regeling"), pl.lit(" voor "),
+            pl.lit("voorschot "), regeling_name_expr(pl.col("regeling")), pl.lit(" voor "),
             month_expr(pl.col("month")), pl.lit(": "), euro_expr(pl.col("advance_month_cents")),
             pl.lit(" volgens de beschikking van "), pl.col("decision_date").dt.strftime("%d-%m-%Y"),
             pl.lit(" (geschat inkomen "), euro_expr(pl.col("income_estimate_cents")),

@@ -12,13 +12,14 @@ import json
 
 import click
 import polars as pl
-from sqlalchemy.orm import Session
 
-from entitlement.buffer import household_buffer
-from entitlement.household import HouseholdData, input_frame, load_household
-from entitlement.loket import BalanceOutlook, household_outcomes
-from entitlement.outcome_money import clawback_as_of
+from entitlement.household import input_frame, load_household
+from entitlement.loket import household_outcomes
 from entitlement.outcome_text import outcome_lines, outcomes_dict, whatif_dict, whatif_lines
+from entitlement.outlook import (
+    outlook_of,
+    parse_change,
+)
 from entitlement.rules.engine import evaluate
 from entitlement.rules.explain import explain
 from entitlement.rules.inputs import MONTH_COLUMN
@@ -26,20 +27,10 @@ from entitlement.rules.registry import default_rules
 from entitlement.rules.render import render_text
 from entitlement.whatif import IncomeChange, WhatIfError, whatif
 from hhb.clikit import Context, db_option, user_errors
-from hhb.commands_calc import parse_euros
-from hhb.signals_view import load_inputs, run
 from ingest.amounts import format_euro
 from store.db import session_scope
 from store.households import audit, get_household
 from store.transactions import month_bounds
-
-
-def outlook_of(session: Session, data: HouseholdData) -> BalanceOutlook:
-    """The balance forecast (b) and the buffer duration (c) from the budget side."""
-    inputs = load_inputs(session, data.code)
-    fc, _ = run(inputs, 12)
-    duration = household_buffer(session, data.code, clawback_as_of(data))
-    return BalanceOutlook(fc.months, inputs.settings.margins.buffer_target_cents, duration)
 
 
 def _month(value: str, option: str) -> dt.date:
@@ -48,15 +39,6 @@ def _month(value: str, option: str) -> dt.date:
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=option) from None
     return first
-
-
-def parse_change(value: str) -> int:
-    """``"+1000"``, ``"-250,50"``, ``"1.000"`` -> signed cents."""
-    text = value.strip()
-    negative = text.startswith("-")
-    cents = parse_euros(text.lstrip("+-"), "--income-change")
-    assert cents is not None
-    return -cents if negative else cents
 
 
 @click.command("entitlements")

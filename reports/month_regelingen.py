@@ -23,8 +23,8 @@ from entitlement.household import load_household
 from entitlement.loket import Outcomes, household_outcomes
 from entitlement.money_text import month_text
 from entitlement.outcome_text import shortfall_runs
+from entitlement.outlook import outlook_of
 from entitlement.rules.registry import default_rules
-from hhb.commands_entitlements import outlook_of
 from reports.html import amount_cell, euro, running_text
 from store.households import NotFoundError
 

@@ -32,12 +32,12 @@ from entitlement.household import coverage_of, load_household
 from entitlement.loket import Outcomes, household_outcomes
 from entitlement.outcome_text import shortfall_runs
 from entitlement.outcomes import PaymentStatus
+from entitlement.outlook import outlook_of
 from entitlement.rules.engine import Outcome
 from entitlement.rules.explain import Derivation, explain
 from entitlement.rules.inputs import MONTH_COLUMN
 from entitlement.rules.registry import Rules, default_rules
 from entitlement.rules.render import outcome_text
-from hhb.commands_entitlements import outlook_of
 from store.households import NotFoundError
 
 FIRST_YEAR = 2000

@@ -33,9 +33,9 @@ from dashboard.formatting import euro, month
 from dashboard.i18n import _
 from entitlement.buffer import add_months
 from entitlement.household import coverage_of, load_household
+from entitlement.outlook import outlook_of, parse_change
 from entitlement.rules.registry import default_rules
 from entitlement.whatif import IncomeChange, WhatIf, whatif
-from hhb.commands_entitlements import outlook_of, parse_change
 from store.households import NotFoundError
 from store.transactions import month_bounds
 

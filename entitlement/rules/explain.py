@@ -16,10 +16,10 @@ from typing import Any
 
 from entitlement.rules.case import MISSING, _Case, case_inputs
 from entitlement.rules.engine import Outcome, column, reason_names
-from entitlement.rules.expr import Call, Expr, Ref, walk
+from entitlement.rules.expr import Call, Expr, If, Ref, children, walk
 from entitlement.rules.fmt import NOT_FOUND, ages_text, cents_of, period_text, value_text
 from entitlement.rules.frames import used_inputs
-from entitlement.rules.inputs import INPUTS, MONTH_COLUMN, InputKind
+from entitlement.rules.inputs import CHILDREN, INPUTS, MONTH_COLUMN, MUNICIPALITY, InputKind
 from entitlement.rules.model import LogicVersion, Regeling, Unit
 from entitlement.rules.registry import Rules
 from entitlement.rules.versions import PLACEHOLDER
@@ -192,9 +192,12 @@ def explain(rules: Rules, row: Mapping[str, Any], regeling: str) -> Derivation:
     steps: list[StepLine] = []
     conditions: list[ConditionLine] = []
     params: list[ParamUse] = []
+    path: set[str] = set()
     if computed and version is not None:
         steps = [_step_line(reader, s.name, version) for s in version.steps]
-        conditions = _conditions(rules, reader, version)
+        case = _case(rules, reader, version)
+        conditions = _conditions(case, reader, version)
+        path = _missing_on_path(case, version)
         exprs = [s.expr for s in version.steps] + [c.expr for c in version.conditions]
         params = [_param_use(reader, n) for n in _names_in(exprs) if n in reg.parameters]
     inputs = [
@@ -210,9 +213,7 @@ def explain(rules: Rules, row: Mapping[str, Any], regeling: str) -> Derivation:
         recht=row.get(column(regeling, "recht")),
         month_cents=row.get(column(regeling, "bedrag_maand_cents")),
         year_cents=row.get(column(regeling, "bedrag_jaar_cents")),
-        reasons=tuple(
-            _reasons(reader, version, mask, _blocking(params, steps, conditions), inputs)
-        ),
+        reasons=tuple(_reasons(reader, version, mask, params, inputs, path)),
         steps=tuple(steps),
         conditions=tuple(conditions),
         parameters=tuple(params),
@@ -247,7 +248,8 @@ def _step_line(reader: _Reader, name: str, version: LogicVersion) -> StepLine:
     )
 
 
-def _conditions(rules: Rules, reader: _Reader, version: LogicVersion) -> list[ConditionLine]:
+def _case(rules: Rules, reader: _Reader, version: LogicVersion) -> _Case:
+    """The row's inputs and step values as the per-case evaluator sees them."""
     row = reader.row
     extern: dict[str, Any] = {}
     for other in rules.dependencies(reader.regeling.name):
@@ -258,6 +260,10 @@ def _conditions(rules: Rules, reader: _Reader, version: LogicVersion) -> list[Co
     for step in version.steps:
         value = row.get(column(reader.regeling.name, step.name))
         case.steps[step.name] = MISSING if value is None else value
+    return case
+
+
+def _conditions(case: _Case, reader: _Reader, version: LogicVersion) -> list[ConditionLine]:
     lines = []
     for condition in version.conditions:
         ok = case.ev(condition.expr)
@@ -309,18 +315,55 @@ def _param_use(reader: _Reader, name: str) -> ParamUse:
     )
 
 
-def _blocking(
-    params: list[ParamUse], steps: list[StepLine], conditions: list[ConditionLine]
-) -> list[ParamUse]:
-    """The parameters not found that this row actually needed: those of a step that stayed
-    empty, or of a condition that could not be judged (a branch not taken does not count)."""
-    needed = {name for s in steps if s.value is None for name in s.parameters}
-    open_conditions = [c.formula for c in conditions if c.satisfied is None]
-    return [
-        p
-        for p in params
-        if not p.found and (p.name in needed or any(p.name in f for f in open_conditions))
-    ] or [p for p in params if not p.found]
+def _missing_on_path(case: _Case, version: LogicVersion) -> set[str]:
+    """The parameters and inputs without a value that this household-month actually needed.
+
+    Starts from what made the outcome empty (a condition that could not be judged, the month or
+    year amount) and follows only the branch each if-then-else took for this row: a 55-year-old
+    is not told that the norm for 18 to 21-year-olds is missing.
+    """
+    seen: set[str] = set()
+    found: set[str] = set()
+
+    def need(node: Expr) -> None:
+        if isinstance(node, Ref):
+            if node.regeling is not None:
+                if case.extern.get(node.qualified, MISSING) is MISSING:
+                    found.add(node.qualified)
+                return
+            if version.step(node.name) is not None:
+                step = version.step(node.name)
+                if node.name not in seen and case.steps.get(node.name) is MISSING and step:
+                    seen.add(node.name)
+                    need(step.expr)
+            elif case.ref(node) is MISSING:
+                found.add(node.name)
+            return
+        if isinstance(node, If):
+            taken = case.ev(node.cond)
+            need(node.cond if taken is MISSING else node.then if taken else node.other)
+            return
+        if isinstance(node, Call) and node.func in ("aantal_kinderen", "som_kinderen", "tabel"):
+            if node.func != "tabel" and case.inputs.get(CHILDREN, MISSING) is MISSING:
+                found.add(CHILDREN)
+            if node.func != "aantal_kinderen":
+                table = node.args[0]
+                if isinstance(table, Ref) and case.table(table.name).missing[0]:
+                    found.add(table.name)
+            if node.func == "tabel":
+                need(node.args[1])
+            return
+        for child in children(node):
+            if case.ev(child) is MISSING:
+                need(child)
+
+    for condition in version.conditions:
+        if case.ev(condition.expr) is MISSING:
+            need(condition.expr)
+    for outcome in (version.outcome_month, version.outcome_year):
+        if outcome is not None:
+            need(Ref(outcome))
+    return found
 
 
 def _reasons(
@@ -329,6 +372,7 @@ def _reasons(
     mask: int,
     params: list[ParamUse],
     inputs: list[InputUse],
+    path: set[str],
 ) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     by_code = {c.code: c for c in version.conditions} if version else {}
@@ -348,13 +392,31 @@ def _reasons(
             )
         else:
             lacking = [
-                f"parameter niet gevonden: {p.label} ({p.name})" for p in params if not p.found
+                f"parameter niet gevonden: {p.label} ({p.name})"
+                for p in params
+                if not p.found and p.name in path
             ]
-            lacking += [f"gegeven ontbreekt: {i.label}" for i in inputs if i.raw is None]
+            lacking += [
+                f"gegeven ontbreekt: {i.label}"
+                for i in inputs
+                if i.raw is None and (i.name in path or _municipality_missing(reader, i))
+            ]
+            lacking += [
+                f"niet berekend: {reader.rules[other].title.lower()} ({step})"
+                for other, _, step in (n.partition(".") for n in sorted(path) if "." in n)
+                if other in reader.rules
+            ]
             out.append(
                 (code, "Niet berekend: " + ("; ".join(lacking) or "gegevens ontbreken") + ".")
             )
     return out
+
+
+def _municipality_missing(reader: _Reader, used: InputUse) -> bool:
+    """A municipal regeling without the household's municipality stops before any step."""
+    return (
+        used.name == MUNICIPALITY and reader.regeling.municipality is not None and used.raw is None
+    )
 
 
 def money(cents: int | None) -> str:

@@ -135,3 +135,12 @@ def test_more_income_never_gives_a_smaller_reclaim(
     poorer = assess_one(regeling, year, advances, high, dt.date(year, 6, 1))
     assert richer["to_pay_cents"] >= poorer["to_pay_cents"]
     assert richer["reclaim_cents"] >= poorer["reclaim_cents"]
+
+
+def test_texts_name_the_regeling_in_dutch_not_by_its_identifier() -> None:
+    got = assess_one("kindgebonden_budget", 2024, 300_000, 200_000, JUNE)
+    assert "terugbetalen voor kindgebonden budget 2024." in str(got["advice"])
+    assert "voorschotten kindgebonden budget 2024:" in str(got["explanation"])
+    assert "kindgebonden_budget" not in str(got["advice"]) + str(got["explanation"])
+    nothing = assess_one("kindgebonden_budget", 2024, 200_000, 200_000, JUNE)
+    assert str(nothing["advice"]).startswith("Voor kindgebonden budget 2024 is geen")

@@ -111,3 +111,33 @@ def test_municipal_scheme_elsewhere_says_where_it_applies() -> None:
     d = explain(default_rules(), r, "iit_gm0344")
     assert d.status is Outcome.NIET_VAN_TOEPASSING and d.steps == ()
     assert d.reasons == (("andere_gemeente", "Deze regeling geldt alleen in gemeente GM0344."),)
+
+
+def bijstand_row(month: str, **values: Any) -> dict[str, Any]:
+    facts: dict[str, Any] = {
+        "leeftijd": 55, "partner": False, "leeftijd_partner": 0, "kostendelers": 0,
+        "netto_inkomen_maand_cents": 0, "vermogen_cents": 1_000_00, "kinderen_leeftijden": [],
+    }  # fmt: skip
+    return row(month, "bijstand", **{**facts, **values})
+
+
+def test_niet_berekend_names_only_what_this_household_needed() -> None:
+    # the 2026 norms are not found; a single 55-year-old needs the norm for singles only
+    d = explain(default_rules(), bijstand_row("2026-03"), "bijstand")
+    assert d.status is Outcome.NIET_BEREKEND
+    [(code, text)] = d.reasons
+    assert code == "niet_berekend"
+    assert "(norm_alleen)" in text and "(vermogensgrens_alleen)" in text
+    for other in ("norm_jongeren", "norm_gehuwd", "norm_aow_alleen", "vermogensgrens_gezin"):
+        assert f"({other})" not in text
+    assert "gegeven ontbreekt" not in text
+    # the parameter table still shows every parameter with its status
+    assert {"norm_jongeren", "norm_alleen"} <= {p.name for p in d.parameters if not p.found}
+
+
+def test_niet_berekend_names_the_missing_fact_on_the_path() -> None:
+    d = explain(default_rules(), bijstand_row("2025-03", leeftijd=None), "bijstand")
+    assert d.status is Outcome.NIET_BEREKEND
+    text = d.reasons[0][1]
+    assert "gegeven ontbreekt: leeftijd" in text
+    assert "gegeven ontbreekt: kinderen" not in text and "parameter niet gevonden" not in text

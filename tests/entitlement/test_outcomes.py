@@ -14,11 +14,13 @@ command tests):
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 import pytest
 from sqlalchemy import Engine
 
+from entitlement.buffer import add_months
 from entitlement.household import Coverage, HouseholdData, load_household, profile_inputs
 from entitlement.loket import household_outcomes
 from entitlement.outcomes import (
@@ -223,3 +225,65 @@ def test_payment_windows_per_rhythm() -> None:
     assert attributed_month(march, "uitkeringsgegevens", Payment.PER_KWARTAAL) == march
     cover = Coverage(dt.date(2024, 1, 2), dt.date(2024, 3, 31))
     assert cover.covers(dt.date(2024, 1, 1)) and not cover.covers(dt.date(2024, 4, 1))
+
+
+def _first_working_day_back(day: dt.date) -> dt.date:
+    """The 1st of a month, or the last working day before it (weekend, New Year's Day)."""
+    while day.weekday() >= 5 or (day.month, day.day) == (1, 1):
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def store_bijstand_on_the_first(engine: Engine) -> list[int]:
+    """Bijstand for month M paid on the 1st of M+1, on the working day before when the 1st is
+    not one (1 June and 1 September 2024 fall in a weekend, 1 January 2025 is a holiday)."""
+    account = "NL20INGB0003333333"
+    txs = [rent(account, m) for m in range(1, 13)]
+    amounts = []
+    for m in range(1, 13):
+        start = dt.date(YEAR, m, 1)
+        pay = _first_working_day_back(add_months(start, 1))
+        amount = 1_283_83 if m <= 6 else 1_308_45  # the 2024 norms of DOMAIN.md section 4
+        amounts.append(amount)
+        end = add_months(start, 1) - dt.timedelta(days=1)
+        txs.append(
+            RawTransaction(account, pay, amount, counterparty_name="Gemeente Utrecht",
+                           description=f"PWJ/TAO {start:%d-%m-%y}/{end:%d-%m-%y} 123456")
+        )  # fmt: skip
+    store_household(engine, "EERSTE", txs, dt.date(YEAR, 12, 31))
+    return amounts
+
+
+def test_bijstand_paid_on_the_first_of_the_next_month_is_received_every_month(
+    engine: Engine,
+) -> None:
+    amounts = store_bijstand_on_the_first(engine)
+    outcomes = household_outcomes(load(engine, "EERSTE"))
+    bij = outcomes.months.filter(pl.col("regeling") == "bijstand").sort("month")
+    assert bij["engine_status"].to_list() == ["recht"] * 12
+    # by booking month, January, June and September would be empty ("gemist") and May,
+    # August and November would have two payments
+    assert bij["status"].to_list() == [PaymentStatus.ONTVANGEN.value] * 12
+    assert bij["received_cents"].to_list() == amounts
+    assert int(
+        outcomes.years.filter(pl.col("regeling") == "bijstand")["received_year_cents"][0]
+    ) == sum(amounts)
+    assert not outcomes.missed.filter(pl.col("regeling") == "bijstand").height
+
+
+def test_loading_a_household_reads_the_transactions_once(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store_bijstand_on_the_first(engine)
+    from store.classification import classified_transactions as real
+
+    calls: list[tuple[object, ...]] = []
+
+    def counted(*args: Any, **kwargs: Any) -> pl.DataFrame:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("entitlement.household.classified_transactions", counted)
+    data = load(engine, "EERSTE")
+    assert len(calls) == 1
+    assert data.received.filter(pl.col("regeling") == "bijstand")["received_cents"].sum() > 0
