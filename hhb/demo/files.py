@@ -123,7 +123,9 @@ def _map(jobs: Iterator[_Job], workers: int, total: int) -> Iterator[_Done]:
     if workers <= 1:
         yield from map(_run, jobs)
         return
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    # Never fork: the parent has polars' (and SQLAlchemy's) threads running, and a forked child
+    # can inherit one of their locks held and hang forever (seen in the test suite).
+    context = multiprocessing.get_context("spawn")
     chunk = max(1, min(64, total // (workers * 8) or 1))
     with context.Pool(workers) as pool:
         yield from pool.imap(_run, jobs, chunksize=chunk)
