@@ -6,6 +6,7 @@ read them cell by cell; money is right-aligned in tabular figures.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from typing import Any
 
@@ -125,3 +126,9 @@ def household_tabs(code: str, active: str, role: Role) -> html.Nav:
         html.Ul(links, className="nav nav-tabs mb-3"),
         **attrs(aria_label=_("Pages of household {code}").format(code=code)),
     )
+
+
+def download_data(content: bytes, filename: str, mime: str | None = None) -> dict[str, Any]:
+    """What ``dcc.Download`` expects for a file of bytes (as ``dcc.send_bytes`` builds it)."""
+    return {"content": base64.b64encode(content).decode("ascii"), "filename": filename,
+            "type": mime, "base64": True}  # fmt: skip

@@ -6,7 +6,6 @@ and its history only. Consent changes count at once: the coach's next request is
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from enum import StrEnum
 from typing import Any
@@ -16,7 +15,15 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import data, export
 from dashboard.access import HOUSEHOLD_ROLES, guarded, guarded_layout
-from dashboard.components import LIVE, add_page, alert, household_tabs, page_header, table
+from dashboard.components import (
+    LIVE,
+    add_page,
+    alert,
+    download_data,
+    household_tabs,
+    page_header,
+    table,
+)
 from dashboard.context import db, principal
 from dashboard.formatting import day, euro, moment, short_day
 from dashboard.i18n import _, action_label
@@ -183,12 +190,6 @@ def _consent_list(household: str) -> Any:
     )
 
 
-def _download(content: bytes, filename: str) -> dict[str, Any]:
-    """What ``dcc.Download`` expects (as ``dcc.send_bytes`` builds it)."""
-    return {"content": base64.b64encode(content).decode("ascii"), "filename": filename,
-            "type": None, "base64": True}  # fmt: skip
-
-
 def register(app: Dash) -> None:
     add_page(
         __name__,
@@ -275,8 +276,8 @@ def register(app: Dash) -> None:
         with db() as session:  # the guard has audited this as dashboard.export
             content = export.household_data(session, household)
         if as_csv:
-            return _download(export.as_csv_zip(content), f"mijn-gegevens-{stamp}.zip")
-        return _download(export.as_json(content), f"mijn-gegevens-{stamp}.json")
+            return download_data(export.as_csv_zip(content), f"mijn-gegevens-{stamp}.zip")
+        return download_data(export.as_json(content), f"mijn-gegevens-{stamp}.json")
 
     @app.callback(
         Output(Ids.AUDIT, "children"),

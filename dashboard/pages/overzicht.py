@@ -7,7 +7,6 @@ participant reads here too.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from enum import StrEnum
 from typing import Any
@@ -21,6 +20,7 @@ from dashboard.components import (
     LIVE,
     add_page,
     alert,
+    download_data,
     household_tabs,
     month_input,
     page_header,
@@ -140,12 +140,6 @@ def _report_form() -> html.Div:
         ],
         className="row g-3 mt-4",
     )
-
-
-def _pdf_download(content: bytes, filename: str) -> dict[str, Any]:
-    """What ``dcc.Download`` expects (as ``dcc.send_bytes`` builds it)."""
-    return {"content": base64.b64encode(content).decode("ascii"), "filename": filename,
-            "type": "application/pdf", "base64": True}  # fmt: skip
 
 
 def _note_form() -> html.Div:
@@ -353,7 +347,7 @@ def register(app: Dash) -> None:
                 )
             pdf = month_report(session, household, chosen, principal().username)
         name = f"maandrapport-{household}-{chosen:%Y-%m}.pdf"
-        return _pdf_download(pdf, name), alert(
+        return download_data(pdf, name, "application/pdf"), alert(
             _("The month report of {month} is ready.").format(month=month(chosen)), "success"
         )
 
