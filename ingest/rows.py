@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import itertools
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -322,7 +323,7 @@ class _Part:
         return len(self.rows) if self.rows is not None else len((self.columns or [[]])[0])
 
 
-class Extraction:
+class Extraction(ABC):
     """A file being read: batches first, then (once they are exhausted) what the file said.
 
     ``bank`` and ``dialect`` may change while reading (a CAMT file names its bank in a
@@ -344,13 +345,14 @@ class Extraction:
         self.statements: list[StatementHead] = []
         self.problems: list[Problem] = []
 
-    def start(self) -> None:
+    def start(self) -> None:  # noqa: B027 - an optional hook, empty by default
         """Begin reading ahead, if the extraction can (a worker process); optional."""
 
+    @abstractmethod
     def batches(self) -> Iterator[RowBatch]:
-        raise NotImplementedError
+        """The file's rows in batches, in file order."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook, empty by default
         """Release what reading holds (a worker process); safe to call more than once."""
 
 
