@@ -103,24 +103,26 @@ WHAT_TO_DO: Final = {
     "zorgtoeslag": (
         "Vraag zorgtoeslag aan bij Dienst Toeslagen: via Mijn toeslagen op toeslagen.nl "
         "(inloggen met DigiD) of via de BelastingTelefoon 0800-0543. Aanvragen kan tot "
-        "1 september van het jaar na het toeslagjaar (Awir art. 15)."
+        "1 september van het jaar na het toeslagjaar (bron: belastingdienst.nl, Ik wil een "
+        "toeslag aanvragen)."
     ),
     "huurtoeslag": (
         "Vraag huurtoeslag aan bij Dienst Toeslagen: via Mijn toeslagen op toeslagen.nl "
         "(inloggen met DigiD) of via de BelastingTelefoon 0800-0543. Aanvragen kan tot "
-        "1 september van het jaar na het toeslagjaar (Awir art. 15)."
+        "1 september van het jaar na het toeslagjaar (bron: belastingdienst.nl, Ik wil een "
+        "toeslag aanvragen)."
     ),
     "kindgebonden_budget": (
         "Kindgebonden budget komt meestal vanzelf bij kinderbijslag als Dienst Toeslagen het "
         "inkomen kent. Komt het niet, vraag het dan aan via Mijn toeslagen op toeslagen.nl; dat "
-        "kan tot 1 september van het jaar na het toeslagjaar (Awir art. 15)."
+        "kan tot 1 september van het jaar na het toeslagjaar (bron: belastingdienst.nl)."
     ),
     "kinderbijslag": (
         "Vraag kinderbijslag aan bij de SVB: via Mijn SVB op svb.nl (inloggen met DigiD)."
     ),
     "bijstand": (
-        "Meld u bij de gemeente (Werk en Inkomen) voor bijstand. Bijstand gaat pas in vanaf de "
-        "dag van de melding (Participatiewet art. 44): meld u dus zo snel mogelijk."
+        "Meld u bij de gemeente (Werk en Inkomen) voor bijstand. Bijstand gaat in de regel pas in "
+        "vanaf de dag van de melding (Participatiewet art. 44): meld u dus zo snel mogelijk."
     ),
 }
 
