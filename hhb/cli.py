@@ -16,7 +16,7 @@ from hhb.commands_households import household
 from hhb.commands_imports import delete_cmd, import_cmd, transactions
 from hhb.commands_overview import overview_cmd
 from hhb.commands_plan import budget_cmd
-from hhb.commands_reports import aggregates_cmd, report
+from hhb.commands_reports import aggregates_cmd, facts_group, report
 from hhb.commands_serve import serve_cmd
 from hhb.commands_signals import forecast_cmd, signals_cmd
 from hhb.commands_users import user
@@ -65,6 +65,7 @@ for _command in (
     signals_cmd,
     forecast_cmd,
     aggregates_cmd,
+    facts_group,
     report,
     calc_cmd,
     entitlements_cmd,

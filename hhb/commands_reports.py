@@ -13,10 +13,9 @@ from hhb.clikit import Context, db_option, user_errors
 from reports.aggregates import Level, aggregate
 from reports.disclosure import Use, rules_for
 from reports.export import ExportError, export_format, write_export
-from reports.facts import build_facts
-from reports.facts_budget import fill_budget
-from reports.facts_regelingen import fill_regelingen
+from reports.facts_snapshot import FACTS_FORMAT, Facts, current, refresh
 from reports.month_report import month_report
+from store import facts_snapshots
 from store.db import session_scope
 from store.households import NotFoundError, audit
 from store.transactions import month_bounds
@@ -74,11 +73,10 @@ def aggregates_cmd(obj: Context, municipality: str, year: int, level: str, use: 
                      "min_denominator": min_households}  # fmt: skip
     rules = rules_for(use, **overrides)
     with session_scope(obj.engine()) as session:
-        facts = build_facts(session, year, municipality)
+        found = current(session, municipality, year, obj.actor)
+        facts = found.facts
         if facts.frame.height == 0:
             raise NotFoundError(f"geen huishoudens in gemeente {municipality} in {year}")
-        facts, stats = fill_budget(session, facts)
-        facts, ent_stats = fill_regelingen(session, facts)
         result = aggregate(facts, municipality, year, Level(level), rules)
         audit(session, obj.actor, "aggregates.export", None,
               f"{municipality} {year} {level} {use}: {facts.frame.height} huishoudens, "
@@ -92,14 +90,72 @@ def aggregates_cmd(obj: Context, municipality: str, year: int, level: str, use: 
     click.echo(f"{written}: {result.frame.height} rijen uit {facts.frame.height} huishoudens "
                f"({level}, {use}); {len(hidden)} cellen onderdrukt, reden per rij")  # fmt: skip
     click.echo(f"Metadata: {meta}")
-    click.echo(f"Leefgeld en signalen berekend voor {stats.households} huishoudens in "
-               f"{stats.seconds:.1f} s")  # fmt: skip
-    click.echo(f"Regelingen en terugbetalingen berekend voor {ent_stats.households} huishoudens "
-               f"in {ent_stats.seconds:.1f} s")  # fmt: skip
+    click.echo(_facts_line(found))
     left_out = result.metadata["niet_beschikbaar"]
     assert isinstance(left_out, list)
     for item in left_out:
         click.echo(f"Niet opgenomen: {item['tabel']} ({item['reden']})")
+
+
+def _when(moment: dt.datetime) -> str:
+    return moment.astimezone().strftime("%d-%m-%Y %H:%M")
+
+
+def _facts_line(found: Facts) -> str:
+    """Where the household facts came from: a batch run, when, and how long it took."""
+    return (f"Feiten (leefgeld, signalen, regelingen) van {found.facts.frame.height} huishoudens "
+            f"berekend op {_when(found.computed_at)} in {found.seconds:.1f} s")  # fmt: skip
+
+
+@click.group("facts")
+def facts_group() -> None:
+    """De feiten per huishouden waaruit de geaggregeerde cijfers komen: in één batch berekend
+    en bewaard, zodat de analistenpagina ze niet bij elke klik opnieuw berekent."""
+
+
+@facts_group.command("refresh")
+@click.option("--year", "years", type=click.IntRange(2000, 2100), metavar="JJJJ", multiple=True,
+              help="jaar (herhaalbaar); standaard elk jaar met transacties")  # fmt: skip
+@click.option("--municipality", "municipalities", multiple=True, metavar="GMxxxx",
+              callback=lambda c, p, v: tuple(_municipality(c, p, x) for x in v),
+              help="gemeente (herhaalbaar); standaard elke gemeente met huishoudens")  # fmt: skip
+@db_option
+@click.pass_obj
+@user_errors
+def facts_refresh_cmd(obj: Context, years: tuple[int, ...],
+                      municipalities: tuple[str, ...]) -> None:  # fmt: skip
+    """Bereken de feiten opnieuw (bijvoorbeeld elke nacht, of na een importronde)."""
+    with session_scope(obj.engine()) as session:
+        chosen = list(years) or facts_snapshots.data_years(session)
+        if not chosen:
+            raise NotFoundError("er zijn nog geen transacties; importeer eerst afschriften")
+        for year in chosen:
+            made = refresh(session, year, obj.actor, municipalities or None)
+            for municipality, found in sorted(made.items()):
+                click.echo(f"{municipality} {year}: {found.facts.frame.height} huishoudens, "
+                           f"{found.seconds:.1f} s")  # fmt: skip
+            missing = sorted(set(municipalities) - set(made))
+            for municipality in missing:
+                click.echo(f"{municipality} {year}: geen huishoudens")
+
+
+@facts_group.command("status")
+@db_option
+@click.pass_obj
+@user_errors
+def facts_status_cmd(obj: Context) -> None:
+    """Welke feiten bewaard zijn, van wanneer, en of de gegevens sindsdien veranderden."""
+    with session_scope(obj.engine()) as session:
+        rows = facts_snapshots.snapshots(session)
+        version = facts_snapshots.inputs_version(session, FACTS_FORMAT)
+    if not rows:
+        click.echo("Nog geen feiten bewaard; draai hhb facts refresh.")
+    for municipality, year, made_from, households, created in rows:
+        state = "actueel" if made_from == version else "verouderd: de gegevens zijn veranderd"
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=dt.UTC)
+        click.echo(f"{municipality} {year}: {households} huishoudens, berekend op "
+                   f"{_when(created)} ({state})")  # fmt: skip
 
 
 @click.group("report")

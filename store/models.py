@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -390,3 +391,32 @@ class WebSession(Base):
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     end_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class FactsSnapshot(Base):
+    """The household facts of one municipality and year as the aggregates read them, computed
+    by a batch run (``hhb facts refresh``) and kept so that the analyst page does not run the
+    budget and the rules for every household on a click.
+
+    ``inputs_version`` names the state of the data the facts were computed from (the highest
+    transaction, rule, profile, benefit and decision ids, the number of deletions and
+    withdrawals, and the facts format); a snapshot whose version differs from the database's
+    is stale and never shown as current. ``frame`` is the facts table as Parquet: one row per
+    household, so it is as sensitive as the transactions it was made from and never leaves the
+    server except through the disclosure control.
+    """
+
+    __tablename__ = "facts_snapshots"
+    __table_args__ = (UniqueConstraint("municipality", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    municipality: Mapped[str] = mapped_column(String(6))
+    year: Mapped[int] = mapped_column(Integer)
+    inputs_version: Mapped[str] = mapped_column(String(400))
+    households: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+    frame: Mapped[bytes] = mapped_column(LargeBinary)
+    unavailable: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sources: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(128))

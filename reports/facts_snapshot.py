@@ -1,0 +1,128 @@
+"""The household facts of a municipality and year: computed in one batch run, kept, and read.
+
+Filling the facts (budget, signals, regelingen for every household) is a batch job, minutes for
+a large municipality; the aggregates themselves take a second. So the product computes the facts
+once per change of the data (``hhb facts refresh``, for instance nightly or after an import
+round) and keeps them (:mod:`store.facts_snapshots`); ``hhb aggregates`` and the analyst page read
+the kept facts while they are current and compute them again when they are not. A snapshot
+made from older data is never passed off as current: :class:`Facts` says how old the figures
+are and whether the data changed since.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from reports.facts import HouseholdFacts, build_facts, validate
+from reports.facts_budget import fill_budget
+from reports.facts_regelingen import fill_regelingen
+from store import facts_snapshots
+from store.households import audit
+from store.models import utcnow
+
+FACTS_FORMAT = "facts-2026-11-23"
+"""The version of the code that computes the facts; change it when the facts of the same data
+change (a new column, a corrected rule), so snapshots of the old code count as stale."""
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """Facts with where they came from: ``computed_at`` of the batch run, ``seconds`` it took,
+    and ``current``: made from the data as they are now."""
+
+    facts: HouseholdFacts
+    computed_at: dt.datetime
+    seconds: float
+    current: bool
+
+
+def compute(session: Session, year: int, municipality: str | None) -> tuple[HouseholdFacts, float]:
+    """Build and fill the facts of every household of ``year`` (in ``municipality``, if given):
+    the households, their income, leefgeld and signals, regelingen and clawbacks."""
+    start = time.perf_counter()
+    facts = build_facts(session, year, municipality)
+    if facts.frame.height:
+        facts, _ = fill_budget(session, facts)
+        facts, _ = fill_regelingen(session, facts)
+    return facts, time.perf_counter() - start
+
+
+def _encode(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def _decode(data: bytes) -> pl.DataFrame:
+    frame = pl.read_parquet(io.BytesIO(data))
+    validate(frame)
+    return frame
+
+
+def _keep(
+    session: Session, facts: HouseholdFacts, municipality: str, year: int, version: str,
+    seconds: float, actor: str,
+) -> Facts:  # fmt: skip
+    frame = facts.frame.filter(pl.col("municipality") == municipality)
+    own = HouseholdFacts(frame, dict(facts.unavailable), dict(facts.sources))
+    now = utcnow()
+    facts_snapshots.save(
+        session,
+        facts_snapshots.Stored(
+            municipality, year, version, frame.height, seconds, _encode(frame),
+            dict(own.unavailable), dict(own.sources), now, actor,
+        ),
+    )  # fmt: skip
+    return Facts(own, now, seconds, True)
+
+
+def refresh(
+    session: Session, year: int, actor: str, municipalities: Iterable[str] | None = None
+) -> dict[str, Facts]:
+    """Compute the facts of ``year`` for the given municipalities (every municipality with
+    households that year when None) in one batch run and keep one snapshot per municipality.
+    The run reads every household's data: one audit event records it."""
+    version = facts_snapshots.inputs_version(session, FACTS_FORMAT)
+    wanted = None if municipalities is None else sorted(set(municipalities))
+    only = wanted[0] if wanted is not None and len(wanted) == 1 else None
+    facts, seconds = compute(session, year, only)
+    present = sorted(set(facts.frame["municipality"].to_list()))
+    kept = {
+        m: _keep(session, facts, m, year, version, seconds, actor)
+        for m in present
+        if wanted is None or m in wanted
+    }
+    audit(session, actor, "facts.refresh", None,
+          f"{year}: {facts.frame.height} huishoudens in {len(kept)} gemeenten, "
+          f"{seconds:.1f} s")  # fmt: skip
+    return kept
+
+
+def stored(session: Session, municipality: str, year: int) -> Facts | None:
+    """The kept facts of ``municipality`` and ``year``, current or not; None if never computed."""
+    found = facts_snapshots.load(session, municipality, year)
+    if found is None:
+        return None
+    version = facts_snapshots.inputs_version(session, FACTS_FORMAT)
+    facts = HouseholdFacts(_decode(found.frame), found.unavailable, found.sources)
+    return Facts(facts, found.created_at, found.seconds, found.inputs_version == version)
+
+
+def current(session: Session, municipality: str, year: int, actor: str) -> Facts:
+    """The facts of ``municipality`` and ``year`` as the data are now: the kept ones while
+    current, else computed again (and kept)."""
+    found = stored(session, municipality, year)
+    if found is not None and found.current:
+        return found
+    made = refresh(session, year, actor, [municipality])
+    if municipality in made:
+        return made[municipality]
+    facts = build_facts(session, year, municipality)  # no household there that year
+    return Facts(facts, utcnow(), 0.0, True)
