@@ -18,7 +18,7 @@ it is left out visibly instead of showing zeros.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
@@ -28,11 +28,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from budget.categories import Rubriek
+from budget.classify import classify
 from budget.signals import SignalKind
 from ingest.profile import HouseholdProfile, Role
-from store.classification import classified_transactions
+from reports import facts_batch as batch
+from store.classification import CONTEXT_DAYS
 from store.models import Household
-from store.profiles import RecordedProfile, profile_history
+from store.profiles import RecordedProfile
 
 
 class HouseholdType(StrEnum):
@@ -290,7 +292,8 @@ def _profile_for_year(
 
 
 def _money_in(classified: pl.DataFrame) -> dict[str, object]:
-    """Income, months observed and money received per regeling from classified transactions."""
+    """Income, months observed and money received per regeling from one household's classified
+    transactions (:func:`money_in_frame` does all households at once; a test holds them equal)."""
     months = classified["booking_date"].dt.month().n_unique() if classified.height else 0
     if months == 0:
         return {"months_observed": 0}
@@ -309,26 +312,84 @@ def _money_in(classified: pl.DataFrame) -> dict[str, object]:
     return out
 
 
-def build_facts(session: Session, year: int, municipality: str | None = None) -> HouseholdFacts:
-    """The facts of every household that took part in ``year`` (in ``municipality``, if given)
-    from the database, with the columns not yet answerable left null (see :data:`PENDING`).
+def money_in_frame(classified: pl.DataFrame) -> pl.DataFrame:
+    """:func:`_money_in` of every household in ``classified`` at once (households without rows
+    are not in it): ``household`` and the columns ``_money_in`` answers."""
+    incoming = pl.col("amount_cents") > 0
+    income = incoming & pl.col("rubriek").cast(pl.String).is_in(list(INCOME_RUBRIEKEN))
 
-    Reads every household's transactions: the caller writes one audit event for the whole run.
-    """
+    def total(where: pl.Expr) -> pl.Expr:
+        return pl.when(where).then(pl.col("amount_cents")).otherwise(0).sum()
+
+    received = {
+        regeling_column(r, "received_year_cents"): total(
+            incoming & (pl.col("regeling").cast(pl.String) == r.value).fill_null(False)
+        )
+        for r in Regeling
+        if r is not Regeling.KWIJTSCHELDING
+    }
+    return (
+        classified.lazy()
+        .group_by(pl.col("household").cast(pl.String))
+        .agg(
+            months_observed=pl.col("booking_date").dt.month().n_unique(),
+            net_income_year_cents=total(income),
+            **received,
+        )
+        .with_columns(
+            pl.col(c).gt(0).alias(regeling_column(r, "receiving"))
+            for r in Regeling
+            if r is not Regeling.KWIJTSCHELDING
+            for c in [regeling_column(r, "received_year_cents")]
+        )
+        .collect()
+    )
+
+
+def _classified_year(session: Session, ids: dict[str, int], year: int) -> pl.DataFrame:
+    """:func:`store.classification.classified_transactions` over ``year`` for many households:
+    the months before it classified along, then dropped."""
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    frame = batch.transactions(
+        session, ids, start=first - dt.timedelta(days=CONTEXT_DAYS), end=last
+    )
+    out = classify(frame, batch.rules(session, ids))
+    return out.filter(pl.col("booking_date") >= first)
+
+
+def build_facts(
+    session: Session,
+    year: int,
+    municipality: str | None = None,
+    *,
+    households: Collection[str] | None = None,
+) -> HouseholdFacts:
+    """The facts of every household that took part in ``year`` (in ``municipality``, if given;
+    only those of ``households``, if given: a coach's caseload) from the database, with the
+    columns not yet answerable left null (see :data:`PENDING`).
+
+    Reads every household's transactions, a chunk of households at a time (one query each,
+    classified together): the caller writes one audit event for the whole run.
+    """
+    query = select(Household.code).order_by(Household.id)
+    if households is not None:
+        query = query.where(Household.code.in_(list(households)))
+    codes = list(session.scalars(query))
     rows: list[dict[str, object]] = []
-    for household in session.scalars(select(Household).order_by(Household.id)):
-        found = _profile_for_year(profile_history(session, household.code), year)
-        if found is None:
-            continue
-        profile, day = found
-        if municipality is not None and profile.municipality != municipality:
-            continue
-        members = profile.members_on(day)
-        classified = classified_transactions(session, household.code, first, last)
-        rows.append(
-            {
-                "household": household.code,
+    for chunk in batch.chunks(codes):
+        ids = batch.household_ids(session, chunk)
+        profiles = batch.Profiles(session, ids)
+        taking_part: dict[str, dict[str, object]] = {}
+        for code in chunk:
+            found = _profile_for_year(profiles.history(code), year)
+            if found is None:
+                continue
+            profile, day = found
+            if municipality is not None and profile.municipality != municipality:
+                continue
+            members = profile.members_on(day)
+            taking_part[code] = {
+                "household": code,
                 "year": year,
                 "municipality": profile.municipality,
                 "wijk": profile.wijk,
@@ -336,8 +397,15 @@ def build_facts(session: Session, year: int, municipality: str | None = None) ->
                 "members": len(members),
                 "children": sum(1 for m in members if m.role is Role.KIND),
             }
-            | _money_in(classified)
-        )
+        if not taking_part:
+            continue
+        wanted = {c: ids[c] for c in taking_part}
+        money = {
+            r["household"]: r
+            for r in money_in_frame(_classified_year(session, wanted, year)).iter_rows(named=True)
+        }
+        for code, row in taking_part.items():
+            rows.append(row | money.get(code, {"months_observed": 0}) | {"household": code})
     frame = pl.DataFrame(rows, schema=FACTS_SCHEMA) if rows else empty_facts()
     validate(frame)
     return HouseholdFacts(frame, dict(PENDING), dict(SOURCES))

@@ -12,9 +12,10 @@ A household whose budget cannot be made (no transactions in that month, no compl
 the year) gets nulls, counted as "onbekend" by the tables, never as zero; a household without a
 profile has its leefgeld but no minimum and no gap.
 
-This runs the budget and the signals of every household one by one through the store, as the
-commands do; :func:`fill_budget` reports how long it took (``hhb aggregates`` prints it), since
-for a large municipality this, not the disclosure control, is the slow part.
+:func:`household_row` runs the budget and the signals of one household through the store, as
+the commands do; :func:`fill_budget` makes the same figures for a chunk of households at a time
+(:mod:`reports.facts_budget_batch`) and reports how long it took (``hhb aggregates`` prints it),
+since for a large municipality this, not the disclosure control, is the slow part.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,12 +32,12 @@ from budget.signals import SignalKind
 from hhb.commands_plan import statements_until
 from reports.facts import (
     BUDGET_COLUMNS,
-    FACTS_SCHEMA,
     SIGNAL_COLUMNS,
     HouseholdFacts,
     fill,
     signal_column,
 )
+from reports.facts_budget_batch import budget_rows
 from reports.month_budget import load_budget, load_signals
 from store.households import get_household
 from store.models import Transaction
@@ -102,14 +102,11 @@ def household_row(session: Session, household_code: str, year: int) -> dict[str,
 
 def fill_budget(session: Session, facts: HouseholdFacts) -> tuple[HouseholdFacts, FillStats]:
     """The facts with leefgeld, Nibud minimum and open signals filled in (see the module
-    docstring). Reads every household's transactions: the caller audits the run once."""
+    docstring), made for a chunk of households at a time
+    (:func:`reports.facts_budget_batch.budget_rows`; the same figures as :func:`household_row`
+    gives one by one). Reads every household's transactions: the caller audits the run once."""
     start = time.perf_counter()
-    pairs = facts.frame.select("household", "year").iter_rows()
-    rows = [household_row(session, code, int(year)) for code, year in pairs]
-    schema = {"household": pl.String, "year": pl.Int32} | {
-        c: FACTS_SCHEMA[c] for c in (*BUDGET_COLUMNS, *SIGNAL_COLUMNS)
-    }
-    update = pl.DataFrame(rows, schema=schema)
+    update = budget_rows(session, facts.frame.select("household", "year"))
     budget = fill(facts, update.select("household", "year", *BUDGET_COLUMNS), BUDGET_SOURCE)
     filled = fill(budget, update.select("household", "year", *SIGNAL_COLUMNS), SIGNALS_SOURCE)
-    return filled, FillStats(len(rows), time.perf_counter() - start)
+    return filled, FillStats(update.height, time.perf_counter() - start)

@@ -178,3 +178,15 @@ def test_missed_must_mean_eligible_and_not_receiving(db: Engine) -> None:
     )
     with pytest.raises(ValueError, match="missed"):
         fill(facts, update, "entitlement")
+
+
+def test_households_restricts_the_facts_to_a_caseload(db: Engine) -> None:
+    with session_scope(db) as session:
+        everyone = build_facts(session, 2024)
+        caseload = build_facts(session, 2024, households={"H1", "H3", "UNKNOWN"})
+        none = build_facts(session, 2024, households=[])
+        gm0344 = build_facts(session, 2024, "GM0344", households=["H1", "H3"])
+    assert caseload.frame["household"].to_list() == ["H1", "H3"]
+    assert caseload.frame.equals(everyone.frame.filter(pl.col("household").is_in(["H1", "H3"])))
+    assert none.frame.height == 0 and dict(none.frame.schema) == FACTS_SCHEMA
+    assert gm0344.frame["household"].to_list() == ["H1"]

@@ -93,7 +93,7 @@ def test_hhb_aggregates_publishes_leefgeld_and_signals(world_db: Path, tmp_path:
         catch_exceptions=False,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "Leefgeld en signalen berekend voor" in result.output
+    assert "Feiten (leefgeld, signalen, regelingen) van" in result.output
     assert "Niet opgenomen: leefgeld" not in result.output
     assert "Niet opgenomen: signalen" not in result.output
     frame, metadata = read_export(out)
