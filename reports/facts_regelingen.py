@@ -24,8 +24,14 @@ Per household and year the facts hold what ``hhb entitlements --household H --ye
 The individuele inkomenstoeslag is a regeling per municipality: the household's own (``iit_`` and
 the municipality code); a municipality without an IIT in the rules leaves it unknown.
 
-Like :mod:`reports.facts_budget` this runs every household through the store one by one;
-:func:`fill_regelingen` reports how long it took.
+``income_pct_social_minimum``: net income of the year against the bijstandsnorm of the
+household's situation (:mod:`reports.facts_regelingen_batch`).
+
+:func:`fill_regelingen` reads every household from the store one by one, runs the engine once per
+chunk of households and derives the values for the chunk at once
+(:mod:`reports.facts_regelingen_batch`, :mod:`entitlement.batch`); :func:`household_row` is the
+same for one household through :func:`entitlement.loket.household_outcomes`, the reference the
+tests hold the batch path to. :func:`fill_regelingen` reports how long it took.
 """
 
 from __future__ import annotations
@@ -36,9 +42,9 @@ from typing import Final
 import polars as pl
 from sqlalchemy.orm import Session
 
+from entitlement.batch import load_households
 from entitlement.household import load_household
 from entitlement.loket import Outcomes, household_outcomes
-from entitlement.received import TOESLAGEN, latest_decisions
 from entitlement.rules.registry import Rules, default_rules
 from reports.facts import (
     FACTS_SCHEMA,
@@ -49,6 +55,12 @@ from reports.facts import (
     regeling_column,
 )
 from reports.facts_budget import FillStats
+from reports.facts_regelingen_batch import (
+    CHUNK,
+    SOCIAL_MINIMUM_SOURCE,
+    chunk_update,
+    clawback_total,
+)
 from store.households import NotFoundError
 
 SOURCE: Final = (
@@ -112,19 +124,9 @@ def _regeling_values(outcomes: Outcomes, regeling: Regeling, name: str) -> dict[
 def expected_clawback(outcomes: Outcomes, decisions: pl.DataFrame) -> int | None:
     """The sum the loket expects to be reclaimed, or None when a toeslag with voorschotten
     could not be assessed (the loket skips it with a note)."""
-    decided = set(
-        latest_decisions(decisions).filter(pl.col("year") == outcomes.year)["regeling"].to_list()
+    return clawback_total(
+        outcomes.year, outcomes.months, outcomes.years, outcomes.clawbacks, decisions
     )
-    received = outcomes.months.group_by("regeling").agg(pl.col("received_cents").sum())
-    paid = {r for r, c in received.iter_rows() if c and c > 0}
-    for row in outcomes.years.iter_rows(named=True):
-        name = row["regeling"]
-        if name in TOESLAGEN and not row["complete"] and (name in decided or name in paid):
-            return None
-    to_pay = outcomes.clawbacks["to_pay_cents"]
-    if to_pay.null_count():
-        return None
-    return int(to_pay.sum())
 
 
 def household_row(
@@ -147,20 +149,38 @@ def household_row(
 
 
 def fill_regelingen(
-    session: Session, facts: HouseholdFacts, rules: Rules | None = None
+    session: Session, facts: HouseholdFacts, rules: Rules | None = None, *, chunk: int = CHUNK
 ) -> tuple[HouseholdFacts, FillStats]:
-    """The facts with the regeling columns and the expected clawback filled in (see the module
-    docstring). Reads every household's data: the caller audits the run once."""
+    """The facts with the regeling columns, the expected clawback and the income against the
+    social minimum filled in (see the module docstring). Reads every household's data: the
+    caller audits the run once. Per ``chunk`` households the engine runs once
+    (:mod:`reports.facts_regelingen_batch`); the values are those of :func:`household_row`."""
     start = time.perf_counter()
     rules = rules or default_rules()
-    triples = facts.frame.select("household", "year", "municipality").iter_rows()
-    rows = [household_row(session, code, int(year), m, rules) for code, year, m in triples]
-    schema = {"household": pl.String, "year": pl.Int32} | {
-        c: FACTS_SCHEMA[c] for c in REGELING_COLUMNS
-    }
-    update = pl.DataFrame(rows, schema=schema | {"expected_clawback_cents": pl.Int64})
+    rows = facts.frame.select(
+        "household", "year", "municipality", "net_income_year_cents", "months_observed"
+    )
+    updates: list[pl.DataFrame] = []
+    for (year,), of_year in rows.group_by("year", maintain_order=True):
+        for offset in range(0, of_year.height, chunk):  # a chunk holds one year
+            part = of_year.slice(offset, chunk)
+            codes = part["household"].to_list()
+            loaded = load_households(session, codes, int(str(year)))
+            datas = [loaded[c] for c in codes if c in loaded]
+            updates.append(chunk_update(part, datas, rules, INVISIBLE, INVISIBLE_FIELDS))
+    columns = ["household", "year", *REGELING_COLUMNS, "expected_clawback_cents",
+               "income_pct_social_minimum"]  # fmt: skip
+    if updates:
+        update = pl.concat([u.select(columns) for u in updates])
+    else:
+        update = pl.DataFrame(schema={c: FACTS_SCHEMA[c] for c in columns})
     filled = fill(facts, update.select("household", "year", *REGELING_COLUMNS), SOURCE)
     filled = fill(
         filled, update.select("household", "year", "expected_clawback_cents"), CLAWBACK_SOURCE
     )
-    return filled, FillStats(len(rows), time.perf_counter() - start)
+    filled = fill(
+        filled,
+        update.select("household", "year", "income_pct_social_minimum"),
+        SOCIAL_MINIMUM_SOURCE,
+    )
+    return filled, FillStats(rows.height, time.perf_counter() - start)

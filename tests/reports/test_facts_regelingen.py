@@ -110,7 +110,7 @@ def test_hhb_aggregates_publishes_the_regelingen(world_db: Path, tmp_path: Path)
         catch_exceptions=False,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "Regelingen en terugbetalingen berekend voor" in result.output
+    assert "Feiten (leefgeld, signalen, regelingen) van" in result.output
     assert "Niet opgenomen: terugvordering" not in result.output
     assert "Niet opgenomen: regeling_kwijtschelding" not in result.output
     frame = pl.read_csv(out, comment_prefix="#")
