@@ -485,20 +485,33 @@ def analyst_years(session: Session, municipality: str) -> list[int]:
 
 
 def analyst_aggregates(
-    session: Session, municipality: str, year: int, level: Level, use: Use
+    session: Session,
+    municipality: str,
+    year: int,
+    level: Level,
+    use: Use,
+    tables: tuple[str, ...] | None = None,
 ) -> Aggregates:
     """The aggregates of one municipality and year, computed by
     :func:`reports.aggregates.aggregate` and nothing else: the page never sees the
-    facts themselves. Raises :class:`NoMonthData` when no household took part that year."""
+    facts themselves. Raises :class:`NoMonthData` when no household took part that year.
+
+    ``tables`` limits the result to the tables of one theme (default: all, as the export
+    needs): the same rows as in the full result, in a fraction of the time. A cached full
+    result serves a theme too."""
     source = facts_source()
     cache: AggregatesCache = current_app.extensions.setdefault(
         AGGREGATES_CACHE, AggregatesCache(OrderedDict(), threading.Lock())
     )
-    key = (id(source), source.version(session), municipality, year, str(level), str(use))
+    base = (id(source), source.version(session), municipality, year, str(level), str(use))
+    wanted = None if tables is None else tuple(sorted(set(tables)))
+    key = (*base, wanted)
     with cache.lock:
-        found = cache.entries.get(key)
-        if found is not None:
-            cache.entries.move_to_end(key)
+        for option in (key, (*base, None)):
+            found = cache.entries.get(option)
+            if found is not None:
+                cache.entries.move_to_end(option)
+                break
     if found is None:
         facts = source.facts(session, year, municipality)
         households = facts.frame.filter(
@@ -506,7 +519,7 @@ def analyst_aggregates(
         ).height
         if households == 0:
             raise NoMonthData(f"geen huishoudens in gemeente {municipality} in {year}")
-        found = aggregate(facts, municipality, year, level, rules_for(use))
+        found = aggregate(facts, municipality, year, level, rules_for(use), tables=wanted)
         with cache.lock:
             cache.entries[key] = found
             while len(cache.entries) > CACHE_SIZE:

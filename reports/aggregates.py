@@ -10,6 +10,9 @@ How the tables protect each other:
   protected first, exactly as the gemeente export protects them, and the wijk cells are then
   protected with those gemeente cells counted as known to the attacker. So the two exports
   show the same gemeente figures and cannot be combined into more than either reveals.
+- **One theme, the same figures.** A page may ask for a few tables (``tables=``). The first
+  point couples all tables, so every table is still protected; only the medians and the rows
+  of the others are skipped, and the theme's rows are exactly those of the full export.
 
 The result is a long table (:data:`EXPORT_SCHEMA`): one row per table, area, class and value,
 never a row about one household, never a name, IBAN or household code.
@@ -18,14 +21,13 @@ never a row about one household, never a name, IBAN or household code.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final, cast
 
 import numpy as np
 import polars as pl
-from threadpoolctl import threadpool_limits
 
 from reports.cube import TOTAL, cube, value_cells
 from reports.disclosure import (
@@ -47,6 +49,7 @@ from reports.secondary import (
     build_lattice,
     derivable,
     group_leaks,
+    one_blas_thread,
 )
 from reports.tables import UNKNOWN, TableSpec, records, resolve, table_specs
 
@@ -152,12 +155,10 @@ def _area_key(cells: pl.DataFrame, area: Sequence[str], categories: Sequence[str
 
 
 def _protect_level(
-    rows: pl.DataFrame,
+    prepared: Mapping[str, _Prepared],
     specs: Sequence[TableSpec],
     area: Sequence[str],
-    area_levels: Sequence[str],
     rules: Rules,
-    known: Mapping[str, _Run] | None,
 ) -> dict[str, _Run]:
     """Protect every table at one level, hiding an area's total in all tables if in one.
 
@@ -167,7 +168,6 @@ def _protect_level(
     """
     hidden_areas: set[str] = set()
     extra: dict[str, set[int]] = {spec.name: set() for spec in specs}
-    prepared = {spec.name: _prepare(rows, spec, area, area_levels, known) for spec in specs}
     runs: dict[str, _Run] = {}
     while True:
         for spec in specs:
@@ -216,7 +216,7 @@ def _protect_level(
         if not found <= hidden_areas:
             hidden_areas |= found
             continue
-        with threadpool_limits(limits=1, user_api="blas"):  # small matrices: see protect()
+        with one_blas_thread():  # small matrices: see protect()
             more = {name: _row_cells(run, area, hidden_areas) for name, run in runs.items()}
         if all(m is not None and not m for m in more.values()):
             return runs
@@ -230,18 +230,40 @@ def _protect_level(
                 extra[name] |= cells_
 
 
-def _prepare(
+_Prepared = tuple[pl.DataFrame, dict[str, pl.DataFrame], tuple[str, ...], "_Gemeente | None"]
+"""A table's cells (count, and per value), its dimensions, the gemeente export's decisions."""
+
+
+def _cube(
     rows: pl.DataFrame,
     spec: TableSpec,
     area: Sequence[str],
     area_levels: Sequence[str],
-    known: Mapping[str, _Run] | None,
-) -> tuple[pl.DataFrame, dict[str, pl.DataFrame], tuple[str, ...], _Gemeente | None]:
-    """The table's cells (count, and per value), its dimensions, the gemeente decisions."""
+    *,
+    medians: bool,
+) -> pl.DataFrame:
+    """The table's cells over the area and its classes, margins included."""
     dims = (*area, *(d.column for d in spec.dims))
     levels = {d.column: d.levels for d in spec.dims} | {a: area_levels for a in area}
     values = [v.column for v in spec.values]
-    frame = cube(rows.select(*dims, *values), dims, levels, values)
+    return cube(rows.select(*dims, *values), dims, levels, values, medians=medians)
+
+
+def _gemeente_part(frame: pl.DataFrame, area: Sequence[str]) -> pl.DataFrame:
+    """The gemeente table inside a wijk table's cells: the cells with every area at TOTAL
+    are the gemeente table's cells, in its order (the grid puts TOTAL last), so the gemeente
+    level needs no group-bys of its own."""
+    if not area:
+        return frame
+    return frame.filter(pl.all_horizontal(pl.col(a) == TOTAL for a in area)).drop(area)
+
+
+def _prepare(
+    frame: pl.DataFrame, spec: TableSpec, area: Sequence[str], known: Mapping[str, _Run] | None
+) -> _Prepared:
+    """The table's cells (count, and per value), its dimensions, the gemeente decisions."""
+    dims = (*area, *(d.column for d in spec.dims))
+    values = [v.column for v in spec.values]
     counts = value_cells(frame, dims, None)
     cells = {v: value_cells(frame, dims, v) for v in values}
     return counts, cells, dims, _gemeente_cells(counts, area, known, spec.name)
@@ -381,9 +403,25 @@ def _class_label(spec: TableSpec, categories: Sequence[str]) -> pl.Expr:
 
 
 def aggregate(
-    facts: HouseholdFacts, municipality: str, year: int, level: Level, rules: Rules
+    facts: HouseholdFacts,
+    municipality: str,
+    year: int,
+    level: Level,
+    rules: Rules,
+    tables: Collection[str] | None = None,
 ) -> Aggregates:
-    """The disclosure-controlled aggregates of one municipality and year."""
+    """The disclosure-controlled aggregates of one municipality and year.
+
+    ``tables`` (names from :func:`reports.tables.table_specs`; default all) limits the rows and
+    the metadata to those tables, for a page that shows one theme. Every table is protected
+    all the same, because the tables protect each other (an area total hidden in one is
+    hidden in all, see the module doc): a table's rows are exactly those of the full export.
+    Skipped for the other tables is only what no decision reads: their medians and their rows.
+    """
+    names = [s.name for s in table_specs()]
+    if tables is not None and (unknown := sorted(set(tables) - set(names))):
+        raise ValueError(f"onbekende tabel: {', '.join(unknown)}")
+    wanted = set(names if tables is None else tables)
     frame = facts.frame.filter((pl.col("municipality") == municipality) & (pl.col("year") == year))
     specs, left_out = [], []
     for spec in table_specs():
@@ -393,15 +431,22 @@ def aggregate(
         else:
             specs.append(resolved)
     rows = records(frame, specs)
-    gemeente = _protect_level(rows, specs, (), (), rules, None)
-    runs, area = gemeente, cast(tuple[str, ...], ())
+    area = cast(tuple[str, ...], ())
     wijken: list[str] = []
     if level is Level.WIJK:
-        wijken = sorted(set(rows["wijk"].to_list()) - {UNKNOWN})
-        if UNKNOWN in set(rows["wijk"].to_list()):
-            wijken.append(UNKNOWN)
+        present = set(rows["wijk"].to_list())
+        wijken = sorted(present - {UNKNOWN}) + ([UNKNOWN] if UNKNOWN in present else [])
         area = ("wijk",)
-        runs = _protect_level(rows, specs, area, wijken, rules, gemeente)
+    cubes = {s.name: _cube(rows, s, area, wijken, medians=s.name in wanted) for s in specs}
+    whole_cells = {
+        s.name: _prepare(_gemeente_part(cubes[s.name], area), s, (), None) for s in specs
+    }
+    gemeente = _protect_level(whole_cells, specs, (), rules)
+    runs = gemeente
+    if area:
+        wijk_cells = {s.name: _prepare(cubes[s.name], s, area, gemeente) for s in specs}
+        runs = _protect_level(wijk_cells, specs, area, rules)
+    runs = {name: run for name, run in runs.items() if name in wanted}
     parts = []
     for name, run in runs.items():
         rows_ = _flatten(run, area, rules, municipality, year)
@@ -411,7 +456,7 @@ def aggregate(
             if not _same_gemeente(rows_, whole):
                 # Checked on every export; should it ever differ, the wijk level goes, never
                 # the analyst's export.
-                counts, cells, dims, known = _prepare(rows, run.spec, area, wijken, gemeente)
+                counts, cells, dims, known = wijk_cells[name]
                 hidden = _hide_everything(counts, cells, dims, area, rules, known)
                 run = replace(run, protected=hidden, everything=True)
                 runs[name] = run
@@ -432,8 +477,9 @@ def aggregate(
         "tabellen": [
             {"tabel": s.name, "titel": s.title, "kenmerken": [d.label for d in s.dims]}
             for s in specs
+            if s.name in wanted
         ],
-        "niet_beschikbaar": left_out,
+        "niet_beschikbaar": [t for t in left_out if t["tabel"] in wanted],
         "onderdrukt_per_tabel": {
             name: suppressed_counts(run.protected) for name, run in runs.items()
         },

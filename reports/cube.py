@@ -51,6 +51,8 @@ def cube(
     dims: Sequence[str],
     levels: Mapping[str, Sequence[str]],
     values: Sequence[str] = (),
+    *,
+    medians: bool = True,
 ) -> pl.DataFrame:
     """Every cell of the table over ``dims`` with all margins, for all ``values`` at once.
 
@@ -58,36 +60,63 @@ def cube(
     an unknown to a level such as "onbekend" first) and the integer value columns (null = not
     known for that household). ``levels`` lists every value of each dimension in display order;
     combinations without households become cells with ``n`` = 0.
+
+    Each statistic is grouped once over the households into the innermost cells, and each
+    margin adds those up (exact in integers), so a margin costs a group-by over a few hundred
+    cells instead of one over every household. A median does not add up: the innermost cells
+    keep their households' values and each margin pools them. ``medians=False`` leaves the
+    median null (the disclosure control never reads it: a table not shown can skip it).
     """
     for dim in dims:
         if TOTAL in levels[dim]:
             raise ValueError(f"dimension {dim!r} uses the reserved value {TOTAL!r}")
-    aggs: list[pl.Expr] = [pl.len().cast(pl.Int64).alias("n")]
+    inner: list[pl.Expr] = [pl.len().cast(pl.Int64).alias("n")]
+    outer: list[pl.Expr] = [pl.col("n").sum()]
     for value in values:
         col = pl.col(value).cast(pl.Int64)
-        aggs += [
-            col.count().cast(pl.Int64).alias(_name(value, "obs")),
-            col.sum().alias(_name(value, "sum")),
-            col.abs().sum().alias(_name(value, "abs_sum")),
-            col.max().alias(_name(value, "largest")),
-            col.min().alias(_name(value, "smallest")),
-            col.median()
-            .round(0, mode="half_away_from_zero")
-            .cast(pl.Int64)
-            .alias(_name(value, "median")),
+        obs, total, absolute = _name(value, "obs"), _name(value, "sum"), _name(value, "abs_sum")
+        largest, smallest = _name(value, "largest"), _name(value, "smallest")
+        inner += [
+            col.count().cast(pl.Int64).alias(obs),
+            col.sum().alias(total),
+            col.abs().sum().alias(absolute),
+            col.max().alias(largest),
+            col.min().alias(smallest),
         ]
+        outer += [
+            pl.col(obs).sum(),
+            pl.col(total).sum(),
+            pl.col(absolute).sum(),
+            pl.col(largest).max(),
+            pl.col(smallest).min(),
+        ]
+        median = _name(value, "median")
+        if medians:
+            # the households' values of each innermost cell, pooled again per margin
+            inner.append(col.alias(_name(value, "values")))
+            pooled = pl.col(_name(value, "values")).explode().median()
+            outer.append(pooled.round(0, mode="half_away_from_zero").cast(pl.Int64).alias(median))
+        else:
+            outer.append(pl.lit(None, pl.Int64).alias(median))
     stat_columns = ["n", *(_name(v, s) for v in values for s in STATS)]
+    source = records.lazy().select(*dims, *values) if dims or values else records.lazy()
+    # no dimensions: one cell, the total
+    grouping: list[str | pl.Expr] = [*dims] if dims else [pl.lit(0).alias("_all")]
+    fine = source.group_by(grouping).agg(inner).collect().lazy()
     parts = []
     for size in range(len(dims) + 1):
         for subset in itertools.combinations(dims, size):
-            part = records.group_by(list(subset)).agg(aggs) if subset else records.select(aggs)
+            keys = list(subset)
+            part = fine.group_by(keys).agg(outer) if keys else fine.select(outer)
             part = part.with_columns(
                 [pl.lit(TOTAL, pl.String).alias(d) for d in dims if d not in subset]
             )
             parts.append(part.select(*(pl.col(d).cast(pl.String) for d in dims), *stat_columns))
-    stats = pl.concat(parts, how="vertical_relaxed")
+    stats = pl.concat(parts, how="vertical_relaxed").collect()
+    if not dims:
+        return stats
     grid = _grid(dims, levels)
-    out = grid.join(stats, on=list(dims), how="left", maintain_order="left") if dims else stats
+    out = grid.join(stats, on=list(dims), how="left", maintain_order="left")
     fill = {"n": 0} | {_name(v, "obs"): 0 for v in values}
     return out.with_columns(pl.col(c).fill_null(f) for c, f in fill.items())
 

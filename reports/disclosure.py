@@ -30,10 +30,18 @@ from typing import Final
 
 import numpy as np
 import polars as pl
-from threadpoolctl import threadpool_limits
 
 from reports.cube import TOTAL
-from reports.secondary import NONE, Bools, Lattice, Measure, Pattern, build_lattice, suppress
+from reports.secondary import (
+    NONE,
+    Bools,
+    Lattice,
+    Measure,
+    Pattern,
+    build_lattice,
+    one_blas_thread,
+    suppress,
+)
 
 
 class Use(StrEnum):
@@ -98,16 +106,13 @@ def primary_count(cells: pl.DataFrame, rules: Rules) -> Bools:
 
 
 def dominated(cells: pl.DataFrame, pct: int) -> Bools:
-    """Cells where one household's contribution exceeds ``pct`` % of the absolute sum."""
-    out = cells.select(
-        (
-            pl.max_horizontal(pl.col("largest").abs(), pl.col("smallest").abs()) * 100
-            > pl.col("abs_sum") * pct
-        )
-        .fill_null(False)
-        .alias("d")
+    """Cells where one household's contribution exceeds ``pct`` % of the absolute sum (a cell
+    without observations has no largest or smallest and is never dominated)."""
+    largest, smallest, total = (
+        cells[c].fill_null(0).to_numpy().astype(np.int64)
+        for c in ("largest", "smallest", "abs_sum")
     )
-    return np.asarray(out["d"].to_numpy(), dtype=np.bool_)
+    return np.asarray(np.maximum(np.abs(largest), np.abs(smallest)) * 100 > total * pct)
 
 
 def primary_value(cells: pl.DataFrame, rules: Rules) -> tuple[Bools, Bools]:
@@ -161,7 +166,7 @@ def protect(
     The linear algebra runs on one BLAS thread: its matrices are small (one row or column per
     hidden cell), and OpenBLAS's threads made it 40 times slower on a busy two-core machine.
     """
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         return _protect(count_cells, value_cells, dims, rules, fixed, forced, fixed_values,
                         forced_values)  # fmt: skip
 

@@ -35,7 +35,11 @@ the value's unit (cents for money)."""
 
 
 def cell_label(cells: pl.DataFrame, dims: Sequence[str], labels: Mapping[str, str], i: int) -> str:
-    parts = [f"{labels.get(d, d)} {cells[d][i]}" for d in dims]
+    return _label({d: cells[d].to_list() for d in dims}, labels, i)
+
+
+def _label(columns: Mapping[str, Sequence[object]], labels: Mapping[str, str], i: int) -> str:
+    parts = [f"{labels.get(d, d)} {values[i]}" for d, values in columns.items()]
     return ", ".join(parts) if parts else TOTAL
 
 
@@ -76,20 +80,23 @@ def published(
     """
     dims = protected.dims
     names = labels or {}
+    # Plain lists: a cell at a time from a Series costs more than the rest of this function.
+    columns = {d: count_cells[d].to_list() for d in dims}
 
     def label(i: int) -> str:
-        return cell_label(count_cells, dims, names, i)
+        return _label(columns, names, i)
 
     n = count_cells["n"].to_list()
-    coords = protected.lattice.coords
-    index = {tuple(int(v) for v in row): i for i, row in enumerate(coords)}
+    counts_hidden = protected.counts.suppressed.tolist()
+    coords = protected.lattice.coords.tolist()
+    index = {tuple(row): i for i, row in enumerate(coords)}
     share = [d in share_within for d in dims]
     count_rows: list[dict[str, object]] = []
     count_reasons: list[list[str]] = []
     for i in range(len(n)):
-        row: dict[str, object] = {d: count_cells[d][i] for d in dims}
+        row: dict[str, object] = {d: values[i] for d, values in columns.items()}
         reasons: list[str] = []
-        hidden = bool(protected.counts.suppressed[i])
+        hidden = counts_hidden[i]
         if hidden:
             row["huishoudens"], row["status_huishoudens"] = None, Status.ONDERDRUKT
             if protected.count_primary[i]:
@@ -101,14 +108,14 @@ def published(
         else:
             row["huishoudens"] = round_count(n[i], rules.round_counts_to)
             row["status_huishoudens"] = Status.GEPUBLICEERD
-        key = tuple(int(c) if s else NONE for c, s in zip(coords[i], share, strict=True))
+        key = tuple(c if s else NONE for c, s in zip(coords[i], share, strict=True))
         denominator = index[key]
         pct: float | None = None
         if denominator == i or n[denominator] == 0:
             pct_status = Status.NVT
         elif hidden:
             pct_status = Status.ONDERDRUKT
-        elif protected.counts.suppressed[denominator]:
+        elif counts_hidden[denominator]:
             pct_status = Status.ONDERDRUKT
             reasons.append("percentage: noemer onderdrukt")
         elif n[denominator] < rules.min_denominator:
@@ -130,22 +137,23 @@ def published(
             )
     for name, cells in value_cells.items():
         pattern, few, dom = protected.values[name]
-        obs, sums, medians = cells["obs"].to_list(), cells["sum"], cells["median"]
+        obs, sums, medians = (cells[c].to_list() for c in ("obs", "sum", "median"))
+        hidden_values, few_, dom_ = pattern.suppressed.tolist(), few.tolist(), dom.tolist()
         for i, base in enumerate(count_rows):
             row = dict(base)
             reasons = list(count_reasons[i])
             values: dict[str, object] = {"som": None, "gemiddelde": None, "mediaan": None}
-            if obs[i] == 0 and not pattern.suppressed[i]:
+            if obs[i] == 0 and not hidden_values[i]:
                 status = Status.LEEG
-            elif pattern.suppressed[i]:
+            elif hidden_values[i]:
                 status = Status.ONDERDRUKT
-                if protected.counts.suppressed[i]:
+                if counts_hidden[i]:
                     reasons.append("waarde: aantal huishoudens onderdrukt")
-                elif few[i]:
+                elif few_[i]:
                     reasons.append(
                         f"waarde: te weinig waarnemingen (minder dan {rules.min_observations})"
                     )
-                elif dom[i]:
+                elif dom_[i]:
                     reasons.append(
                         f"waarde: dominantie (één huishouden heeft meer dan "
                         f"{rules.dominance_pct}% van de som)"

@@ -32,16 +32,33 @@ exports stay consistent and cannot be combined against each other.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import ThreadpoolController
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
 NONE = -1
+
+
+@functools.cache
+def _controller() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def one_blas_thread() -> AbstractContextManager[object]:
+    """Run the linear algebra on one BLAS thread: its matrices are small (one row or column per
+    hidden cell), and OpenBLAS's threads made it 40 times slower on a busy two-core machine.
+    One controller for the process: ``threadpool_limits`` looks up the loaded libraries anew on
+    every call, a few milliseconds each, and the aggregates call this for every table."""
+    limiter: AbstractContextManager[object] = _controller().limit(limits=1, user_api="blas")
+    return limiter
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +78,8 @@ class Lattice:
     """(cells x cells): ``within[p, c]`` when cell ``c`` lies inside cell ``p`` (``c != p``)."""
     atoms: Ints
     """The cell index of each atom."""
+    pairs: Ints
+    """(pairs x 2): every ``(p, c)`` with ``within[p, c]``, in row-major order."""
 
     @property
     def size(self) -> int:
@@ -68,33 +87,51 @@ class Lattice:
 
 
 def build_lattice(coords: Ints) -> Lattice:
-    """The lattice of a complete grid of cells given by their coordinates (see :class:`Lattice`)."""
+    """The lattice of a complete grid of cells given by their coordinates (see :class:`Lattice`).
+
+    Cells are found by a mixed-radix key (each coordinate shifted by one, so a margin is 0)
+    rather than a dictionary of tuples: the lines of a wijk table number in the thousands.
+    Lines are ordered by margin cell, then by the dimension summed over.
+    """
     m, d = coords.shape
-    index = {tuple(int(v) for v in row): i for i, row in enumerate(coords)}
     extent = [int(coords[:, k].max()) + 1 if m else 0 for k in range(d)]
+    strides = np.ones(d, dtype=np.int64)
+    for k in range(d - 2, -1, -1):
+        strides[k] = strides[k + 1] * (extent[k + 1] + 1)
+    keys = (coords + 1) @ strides if d else np.zeros(m, dtype=np.int64)
+    position = np.full(int(np.prod([e + 1 for e in extent])), -1, dtype=np.int64)
+    position[keys] = np.arange(m, dtype=np.int64)
+    margins, dims, parts_of = [], [], []
+    for k in range(d):
+        margin = np.flatnonzero(coords[:, k] == NONE)
+        steps = np.arange(1, extent[k] + 1, dtype=np.int64) * strides[k]
+        parts = position[keys[margin, None] + steps[None, :]]
+        if (parts < 0).any():
+            raise KeyError(f"incomplete grid: dimension {k} misses cells")
+        margins.append(margin)
+        dims.append(np.full(margin.size, k, dtype=np.int64))
+        parts_of.append(parts)
     lines: list[tuple[int, Ints]] = []
     child_of: list[list[int]] = [[] for _ in range(m)]
     parent_of: list[list[int]] = [[] for _ in range(m)]
-    for i, row in enumerate(coords):
-        for k in range(d):
-            if row[k] != NONE:
-                continue
-            key = [int(v) for v in row]
-            parts = []
-            for level in range(extent[k]):
-                key[k] = level
-                parts.append(index[tuple(key)])
-            line = len(lines)
-            lines.append((i, np.array(parts, dtype=np.int64)))
-            parent_of[i].append(line)
-            for part in parts:
+    if d:
+        cells, along = np.concatenate(margins), np.concatenate(dims)
+        rows = np.concatenate([np.arange(x.size) for x in margins])
+        for line, j in enumerate(np.lexsort((along, cells)).tolist()):
+            cell, parts = int(cells[j]), parts_of[int(along[j])][int(rows[j])]
+            lines.append((cell, parts))
+            parent_of[cell].append(line)
+            for part in parts.tolist():
                 child_of[part].append(line)
     innermost = np.flatnonzero((coords != NONE).all(axis=1)).astype(np.int64)
     atom_coords = coords[innermost]
     incidence = np.ones((m, innermost.size), dtype=np.bool_)
     for k in range(d):
         incidence &= (coords[:, None, k] == NONE) | (coords[:, None, k] == atom_coords[None, :, k])
-    within = ((coords[:, None, :] == NONE) | (coords[:, None, :] == coords[None, :, :])).all(axis=2)
+    within = np.ones((m, m), dtype=np.bool_)
+    for k in range(d):  # one dimension at a time: no (cells x cells x dims) temporary
+        column = coords[:, k]
+        within &= (column == NONE)[:, None] | (column[:, None] == column[None, :])
     np.fill_diagonal(within, False)
     return Lattice(
         coords=coords,
@@ -104,6 +141,7 @@ def build_lattice(coords: Ints) -> Lattice:
         parent_of=tuple(tuple(p) for p in parent_of),
         incidence=incidence,
         atoms=innermost,
+        pairs=np.argwhere(within).astype(np.int64),
     )
 
 
@@ -308,7 +346,12 @@ class _State:
 
     def line_pass(self) -> bool:
         changed = False
-        for parent, parts in self.lattice.lines:
+        # Only a line with a sensitive, non-empty part can need a cell: sensitive cells are
+        # always hidden and none becomes sensitive in this pass, so the other lines are skipped
+        # (in their order, so the choices are those of a pass over every line).
+        hot = np.flatnonzero(self.sensitive & (self.measure.size > 0)).tolist()
+        for line in sorted({x for cell in hot for x in self.lattice.child_of[cell]}):
+            parent, parts = self.lattice.lines[line]
             if self.suppressed[parent]:
                 continue
             hidden = parts[self.suppressed[parts] & (self.measure.size[parts] > 0)]
@@ -330,7 +373,7 @@ class _State:
         that fails the primary rule (the differencing attack)."""
         measure, lattice = self.measure, self.lattice
         published = ~self.suppressed & (measure.size > 0)
-        pairs = np.argwhere(lattice.within & published[:, None] & published[None, :])
+        pairs = lattice.pairs[published[lattice.pairs[:, 0]] & published[lattice.pairs[:, 1]]]
         if pairs.size == 0:
             return False
         wide, narrow = pairs[:, 0], pairs[:, 1]
@@ -339,6 +382,10 @@ class _State:
         if measure.dominance_pct is not None and measure.abs_sum is not None:
             assert measure.max_abs is not None
             check = np.flatnonzero(~bad & (rest > 0))
+            # The largest contribution to the difference is at most the wide cell's largest:
+            # only where that could dominate is the difference itself looked at.
+            total = measure.abs_sum[wide[check]] - measure.abs_sum[narrow[check]]
+            check = check[measure.max_abs[wide[check]] * 100 > measure.dominance_pct * total]
             atom_max = measure.max_abs[lattice.atoms]
             inside = lattice.incidence[wide[check]] & ~lattice.incidence[narrow[check]]
             top = np.where(inside, atom_max[None, :], 0).max(axis=1, initial=0)

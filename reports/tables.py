@@ -209,6 +209,19 @@ def table_specs() -> tuple[TableSpec, ...]:
     return tuple(specs)
 
 
+def themes() -> dict[str, tuple[str, ...]]:
+    """The tables a page shows together (a theme), by theme; every table of
+    :func:`table_specs` but the per-kind signal tables belongs to one."""
+    names = [s.name for s in table_specs()]
+    return {
+        "huishoudens": ("huishoudens", "inkomen", "inkomen_sociaal_minimum"),
+        "regelingen": tuple(n for n in names if n.startswith("regeling_")),
+        "leefgeld": ("leefgeld",),
+        "terugvordering": ("terugvordering",),
+        "signalen": ("signalen",),
+    }
+
+
 def _yes_no_positive(column: str) -> pl.Expr:
     col = pl.col(column)
     return (

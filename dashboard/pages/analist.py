@@ -28,7 +28,7 @@ from reports.aggregates import Aggregates, Level
 from reports.cube import TOTAL
 from reports.disclosure import Status, Use
 from reports.secondary import SuppressionError
-from reports.tables import table_specs
+from reports.tables import themes as table_themes
 from store.households import audit
 from store.users import Role
 
@@ -53,17 +53,15 @@ FIELDS = ("year", "level", "use", "theme")
 
 
 def themes() -> dict[str, tuple[str, tuple[str, ...]]]:
-    """Theme -> (title, the tables of :func:`reports.tables.table_specs` it shows)."""
-    names = [s.name for s in table_specs()]
-    return {
-        "huishoudens": (_("Households by situation"),
-                        ("huishoudens", "inkomen", "inkomen_sociaal_minimum")),
-        "regelingen": (_("Regelingen: eligible, receiving and missed"),
-                       tuple(n for n in names if n.startswith("regeling_"))),
-        "leefgeld": (_("Leefgeld below the minimum"), ("leefgeld",)),
-        "terugvordering": (_("Expected clawbacks"), ("terugvordering",)),
-        "signalen": (_("Signals"), ("signalen",)),
-    }  # fmt: skip
+    """Theme -> (title, the tables of :func:`reports.tables.themes` it shows)."""
+    titles = {
+        "huishoudens": _("Households by situation"),
+        "regelingen": _("Regelingen: eligible, receiving and missed"),
+        "leefgeld": _("Leefgeld below the minimum"),
+        "terugvordering": _("Expected clawbacks"),
+        "signalen": _("Signals"),
+    }
+    return {key: (titles[key], names) for key, names in table_themes().items()}
 
 
 def choices(years: list[int]) -> dict[str, tuple[str, list[tuple[str, str]]]]:
@@ -232,8 +230,9 @@ def _wijken(result: Aggregates) -> list[str]:
     return sorted(set(result.frame["wijk"].to_list()) - {TOTAL})
 
 
-def _compute(year: Any, level: Any, use: Any) -> Aggregates:
-    """The aggregates for the analyst's municipality; ValueError with a Dutch reason."""
+def _compute(year: Any, level: Any, use: Any, tables: tuple[str, ...] | None = None) -> Aggregates:
+    """The aggregates for the analyst's municipality (only ``tables``, when given: the page
+    shows one theme, the export everything); ValueError with a Dutch reason."""
     who = principal()
     if not who.municipality:
         raise ValueError(_("no municipality is recorded for your account"))
@@ -243,7 +242,7 @@ def _compute(year: Any, level: Any, use: Any) -> Aggregates:
         raise ValueError(_("choose a year, a level and rules")) from None
     with db() as session:
         try:
-            result = data.analyst_aggregates(session, who.municipality, *chosen)
+            result = data.analyst_aggregates(session, who.municipality, *chosen, tables)
         except SuppressionError:
             raise ValueError(
                 _(
@@ -304,8 +303,11 @@ def register(app: Dash) -> None:
         chosen = chosen if isinstance(chosen, dict) else {}
         if chosen.get("year") is None:
             return alert(_("There are no figures yet."), "info"), None, [], True
+        theme = chosen.get("theme")
+        theme = theme if theme in themes() else "huishoudens"
         try:
-            result = _compute(chosen.get("year"), chosen.get("level"), chosen.get("use"))
+            result = _compute(chosen.get("year"), chosen.get("level"), chosen.get("use"),
+                              themes()[theme][1])  # fmt: skip
         except (ValueError, data.NoMonthData) as exc:
             reason = _("These figures cannot be shown: {reason}.").format(reason=exc)
             return alert(reason, "warning"), None, no_update, no_update
@@ -313,13 +315,13 @@ def register(app: Dash) -> None:
         wijken = _wijken(result) if per_wijk else []
         wanted = str(wijk or "").strip().upper() if per_wijk else ""
         message = None
-        if wanted and wanted not in wijken:
+        # A theme whose tables are all left out has no rows, so no wijken to check against.
+        if wanted and result.frame.height and wanted not in wijken:
             text = _("District {code} is not in these figures; the whole municipality is "
                      "shown.").format(code=wanted)  # fmt: skip
             message = alert(text, "warning")
         shown = wanted if wanted in wijken else TOTAL
-        theme = chosen.get("theme")
-        tables = theme_tables(result, theme if theme in themes() else "huishoudens", shown)
+        tables = theme_tables(result, theme, shown)
         return message, tables, [html.Option(value=w) for w in wijken], not per_wijk
 
     @app.callback(

@@ -95,6 +95,46 @@ def test_gemeente_rows_of_a_wijk_export_are_the_gemeente_export(n: int, seed: in
     assert determined_counts_linked(both.drop("_").unique(["tabel", "wijk", "klasse"])) == []
 
 
+@pytest.mark.parametrize(
+    ("n", "seed", "k", "level"),
+    [
+        # one table hides a wijk's total as a complement that the others would show
+        (40, 0, 5, Level.WIJK),
+        # two tables reveal different combinations of the hidden wijk totals
+        (90, 17, 3, Level.WIJK),
+        (40, 7, 3, Level.GEMEENTE),
+    ],
+)
+def test_one_theme_has_exactly_the_rows_of_the_full_export(
+    n: int, seed: int, k: int, level: Level
+) -> None:
+    facts = facts_of(n, seed, WIJKEN)
+    rules = rules_for(Use.INTERN, min_households=k, min_observations=k)
+    full = aggregate(facts, "GM0344", 2024, level, rules)
+    assert full.frame.filter(pl.col("status_huishoudens") == "onderdrukt").height > 0
+    names = full.frame["tabel"].unique(maintain_order=True).to_list()
+    assert len(names) >= 3
+    for chosen in [[name] for name in names] + [names[1:3]]:
+        part = aggregate(facts, "GM0344", 2024, level, rules, tables=chosen)
+        assert part.frame.equals(full.frame.filter(pl.col("tabel").is_in(chosen))), chosen
+        for key in ("onderdrukte_cellen", "tabellen", "onderdrukt_per_tabel"):
+            whole, mine = full.metadata[key], part.metadata[key]
+            if isinstance(whole, dict):
+                assert mine == {t: whole[t] for t in chosen}, key
+            else:
+                assert isinstance(whole, list)
+                assert mine == [x for x in whole if x["tabel"] in chosen], key
+
+
+def test_a_theme_names_its_left_out_tables_and_unknown_tables_are_refused() -> None:
+    facts = facts_of(40, 1)
+    part = aggregate(facts, "GM0344", 2024, Level.GEMEENTE, INTERN, tables=["leefgeld"])
+    assert part.frame.height == 0 and part.metadata["tabellen"] == []
+    assert [t["tabel"] for t in part.metadata["niet_beschikbaar"]] == ["leefgeld"]  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="onbekende tabel: bestaat_niet"):
+        aggregate(facts, "GM0344", 2024, Level.GEMEENTE, INTERN, tables=["bestaat_niet"])
+
+
 def test_publication_rounds_and_hides_below_a_hundred() -> None:
     facts = facts_of(700, 3, WIJKEN)
     out = aggregate(facts, "GM0344", 2024, Level.WIJK, rules_for(Use.PUBLICATIE)).frame

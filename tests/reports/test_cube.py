@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import statistics
+
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -76,3 +79,45 @@ def test_every_margin_is_the_sum_of_its_parts(rows: list[tuple[str, str, int]]) 
         whole = frame.filter((pl.col("g") == g) & (pl.col("h") == TOTAL)).row(0, named=True)
         assert whole["n"] == parts["n"].sum()
         assert (whole["sum"] or 0) == (parts["sum"].fill_null(0).sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from("abc"),
+            st.sampled_from("xy"),
+            st.one_of(st.none(), st.integers(-(10**9), 10**9)),
+        ),
+        max_size=40,
+    ),
+    st.booleans(),
+)
+def test_every_cell_is_computed_from_its_own_households(
+    rows: list[tuple[str, str, int | None]], medians: bool
+) -> None:
+    """Margins are added up from the innermost cells; each must equal the same statistics
+    computed directly over the households of that cell."""
+    records = pl.DataFrame(
+        rows, schema={"g": pl.String, "h": pl.String, "v": pl.Int64}, orient="row"
+    )
+    levels = {"g": list("abc"), "h": list("xy")}
+    frame = value_cells(cube(records, ["g", "h"], levels, ["v"], medians=medians), ["g", "h"], "v")
+    assert frame.height == 4 * 3
+    for cell in frame.iter_rows(named=True):
+        inside = [v for g, h, v in rows if cell["g"] in (g, TOTAL) and cell["h"] in (h, TOTAL)]
+        known = [v for v in inside if v is not None]
+        assert cell["n"] == len(inside) and cell["obs"] == len(known)
+        if not inside:  # an empty cell: no value (the grand total of no rows sums to 0)
+            assert (cell["sum"] or 0) == 0 and cell["median"] is None
+            continue
+        assert cell["sum"] == sum(known)
+        assert cell["abs_sum"] == sum(abs(v) for v in known)
+        assert cell["largest"] == (max(known) if known else None)
+        assert cell["smallest"] == (min(known) if known else None)
+        if not medians or not known:
+            assert cell["median"] is None
+        else:
+            middle = statistics.median(known)
+            rounded = math.floor(abs(middle) + 0.5)
+            assert cell["median"] == (rounded if middle >= 0 else -rounded)

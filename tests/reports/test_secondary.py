@@ -4,6 +4,8 @@ attacker works); with it he must fail, on hand-made tables and on random ones.""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import polars as pl
 import pytest
@@ -97,6 +99,40 @@ def test_lattice_lines_add_up() -> None:
     for parent, parts in lattice.lines:
         assert (lattice.incidence[parts].sum(axis=0) == lattice.incidence[parent]).all()
     assert lattice.within[8].sum() == 8 and not lattice.within[0].any()
+
+
+def test_lattice_lines_of_a_three_dimensional_grid() -> None:
+    """Every line is a margin and all its parts along one dimension, in the grid's order."""
+    axes = [[0, 1, 2, -1], [0, 1, -1], [0, 1, 2, 3, -1]]
+    coords = np.array(list(itertools.product(*axes)), dtype=np.int64)
+    coords = coords[np.random.default_rng(5).permutation(len(coords))]
+    lattice = build_lattice(coords)
+    expected = []
+    for i, row in enumerate(coords.tolist()):
+        for k in range(3):
+            if row[k] == -1:
+                parts = [
+                    j
+                    for level in range(len(axes[k]) - 1)
+                    for j, other in enumerate(coords.tolist())
+                    if other == [*row[:k], level, *row[k + 1 :]]
+                ]
+                expected.append((i, parts))
+    assert [(p, q.tolist()) for p, q in lattice.lines] == expected
+    for cell in range(len(coords)):
+        assert lattice.parent_of[cell] == tuple(
+            x for x, (p, _) in enumerate(lattice.lines) if p == cell
+        )
+        assert lattice.child_of[cell] == tuple(
+            x for x, (_, q) in enumerate(lattice.lines) if cell in q.tolist()
+        )
+    inside = [
+        [all(a in (-1, b) for a, b in zip(p, c, strict=True)) and p != c for c in coords.tolist()]
+        for p in coords.tolist()
+    ]
+    assert (lattice.within == np.array(inside)).all()
+    with pytest.raises(KeyError, match="incomplete grid"):
+        build_lattice(coords[1:])
 
 
 @st.composite

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import data
+from reports.aggregates import Aggregates
 from reports.facts import FACTS_SCHEMA, PENDING, SOURCES, HouseholdFacts
 from reports.secondary import SuppressionError
 from store.db import session_scope
@@ -159,6 +160,36 @@ def test_a_level_that_cannot_be_protected_is_refused_in_dutch(
     message = text_of(out["an-message"]["children"])
     assert "niet veilig" in message and "gemeente als geheel" in message
     assert out["an-tables"]["children"] is None
+
+
+def test_the_page_computes_only_the_theme_it_shows_and_the_export_everything(
+    app: Dash, as_user: Login, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.server.extensions[data.FACTS_SOURCE] = SyntheticFacts()
+    asked: list[tuple[tuple[str, ...] | None, Aggregates]] = []
+    compute = data.analyst_aggregates
+
+    def spy(*args: Any) -> Aggregates:
+        result = compute(*args)
+        asked.append((args[5], result))
+        return result
+
+    monkeypatch.setattr(data, "analyst_aggregates", spy)
+    client = as_user("analist")
+    out = view(client, level="wijk", wijk="WK034401", theme="regelingen")
+    shown = text_of(out["an-tables"]["children"])
+    assert "Regeling: zorgtoeslag" in shown and "Huishoudens naar samenstelling" not in shown
+    tables, theme = asked[-1]
+    assert tables is not None and "regeling_zorgtoeslag" in tables and "huishoudens" not in tables
+    client.ok("aggregates.export",
+              {"an-export.n_clicks": 1, "an-chosen.data": chosen(level="wijk")})  # fmt: skip
+    tables, full = asked[-1]
+    assert tables is None
+    assert {"huishoudens", "inkomen", "regeling_zorgtoeslag"} <= set(full.frame["tabel"])
+    # the theme's rows are exactly the export's rows of those tables
+    names = theme.frame["tabel"].unique().to_list()
+    assert theme.frame.height > 0 and "regeling_zorgtoeslag" in names
+    assert theme.frame.equals(full.frame.filter(pl.col("tabel").is_in(names)))
 
 
 def test_the_export_is_the_reports_csv_with_its_metadata(app: Dash, as_user: Login) -> None:
