@@ -11,11 +11,11 @@ How it runs:
    is generated once into ``--world`` (default: a folder in the temp directory named after size
    and seed) and reused while its manifest matches; generation is not part of the pipeline.
 2. A fresh process (so its peak memory is the pipeline's own) reads the world a Parquet part at
-   a time (each part holds whole households, about 1.5 million rows) and runs every step on
-   the part; each step's results are written to Parquet as a batch job would. Every step works
-   on all households of a part at once; parts only bound the memory. ``--threads`` parts are
-   in flight at once (default 1: polars already keeps both cores busy for about half the time,
-   see :data:`THREADS`).
+   a time (each part holds whole households, about 1.5 million rows; only the columns the
+   steps read) and runs every step on the part; each step's results are written to Parquet as
+   a batch job would. Every step works on all households of a part at once; parts only bound
+   the memory. ``--threads`` parts are in flight at once (default 1, see :data:`THREADS`);
+   ``--inner-threads`` sets the threads within a part (default: polars' own).
 3. The overview: a few demo households' bank files imported into SQLite through the normal
    import path; then :func:`budget.overview.month_overview` for one household and one month,
    as ``hhb overview`` does it (classification, saldo, table), repeated; median and p95. The
@@ -31,8 +31,8 @@ during each step, with ``--threads 1`` only), ``budget_rows_per_s``, ``budget_pe
 ``household_budget_median_ms`` / ``household_budget_p95_ms``, and the load average at start
 and end, since the machine is shared.
 Usage: ``python benchmarks/budget.py [--quick] [--households N] [--months M] [--world DIR]
-[--threads T] [--parts N]``; ``--parts N`` runs the pipeline on the first N parts only (and
-skips the overview), to measure the steps quickly.
+[--threads T] [--inner-threads I] [--parts N]``; ``--parts N`` runs the pipeline on the first N
+parts only (and skips the overview), to measure the steps quickly.
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ import polars as pl
 
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
+from budget import classify as classify_module  # noqa: E402
+from budget import plan, recurring, tables  # noqa: E402
 from budget.classify import classify  # noqa: E402
 from budget.norms import MEMBER_SCHEMA, food_minimum_frame  # noqa: E402
 from budget.plan import budget_frame  # noqa: E402
@@ -68,7 +70,49 @@ STEPS = ("classify", "tables", "recurring", "budget", "write")
 THREADS = 1
 """Parts in flight at once. Measured at full size on the shared two-core machine: two parts at
 once took the same wall time as one (each step already keeps about 1.5 cores busy) and 1 GB
-more memory, so one is the default; ``--threads 2`` to measure it again."""
+more memory, so one is the default; ``--threads 2`` to measure it again, also with
+``--inner-threads 1``."""
+INNER_THREADS = 0
+"""Threads within one part, 0 for the defaults (polars: one per core; classification and
+recurring detection: two chunks at once). Otherwise the pipeline process gets it as polars'
+pool size (``POLARS_MAX_THREADS``, read when polars is first imported) and as the chunk threads
+of classification and recurring detection (``HHB_CLASSIFY_THREADS``,
+``HHB_RECURRING_THREADS``). Two parts of one thread each spend no CPU on handing work between
+threads, but on the shared machine (load 14-20) three parts took 15.2-16.1 s CPU that way
+against 14.2-16.9 s for the defaults: no difference that the noise lets one see."""
+READ_COLUMNS: frozenset[str] = frozenset(
+    classify_module.INPUT_COLUMNS
+    + recurring.INPUT_COLUMNS
+    + tables.INPUT_COLUMNS
+    + plan.INPUT_COLUMNS
+)
+"""The columns a step reads (classification's output columns among them); a part is read with
+only those (:func:`read_part`), a third of the CPU of reading every column."""
+
+
+def read_part(path: Path) -> pl.DataFrame:
+    """The columns of :data:`READ_COLUMNS` that a Parquet part holds, in its order."""
+    schema = pl.read_parquet_schema(path)
+    return pl.read_parquet(path, columns=[name for name in schema if name in READ_COLUMNS])
+
+
+ALLOCATOR = "dirty_decay_ms:-1,muzzy_decay_ms:-1"
+"""polars' allocator (jemalloc, configured by ``_RJEM_MALLOC_CONF``) in the pipeline process:
+keep freed pages for the next part instead of handing them back to the system. By default it
+returns them within seconds, and every part then faults them in and zeroes them again: a
+quarter of the pipeline's CPU samples were in the kernel, mostly ``madvise`` and page faults.
+Measured on 3 parts, back to back at load 14-19: 2.7 s system time instead of 3.2-4.3 s, peak
+memory 1.41-1.44 GB instead of 1.24-1.27 GB. A ``_RJEM_MALLOC_CONF`` already set is kept."""
+
+
+def inner_environment(threads: int) -> dict[str, str]:
+    """The environment of a pipeline process whose steps use ``threads`` threads per part
+    (0: the defaults), with :data:`ALLOCATOR`."""
+    env = {"_RJEM_MALLOC_CONF": ALLOCATOR} | dict(os.environ)
+    if threads <= 0:
+        return env
+    names = ("POLARS_MAX_THREADS", "HHB_CLASSIFY_THREADS", "HHB_RECURRING_THREADS")
+    return env | dict.fromkeys(names, str(threads))
 
 
 def _cpu_seconds() -> float:
@@ -146,7 +190,7 @@ def run_part(path: Path, everyone: pl.DataFrame, out: Path) -> Part:
     """Every step on one part (whole households), results written as a batch job would."""
     part = Part()
     with part.step("read"):
-        frame = pl.read_parquet(path)
+        frame = read_part(path)
     part.rows = frame.height
     with part.step("classify"):
         classified = classify(frame, [])
@@ -192,7 +236,10 @@ def child(world: Path, out: Path, threads: int, parts_limit: int | None = None) 
     print(f"budget_rows: {rows} rows")
     print(f"budget_households: {sum(p.households for p in parts)} households")
     print(f"budget_lines: {sum(p.lines for p in parts)} lines")
-    print(f"budget_parts: {len(parts)} parts, {threads} at a time")
+    print(
+        f"budget_parts: {len(parts)} parts, {threads} at a time, "
+        f"{os.environ.get('POLARS_MAX_THREADS', 'all')} polars threads each"
+    )
     for name in STEP_NAMES:
         print(f"budget_{name}_seconds: {steps[name]:.1f} s")
     for name in STEP_NAMES:
@@ -265,6 +312,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50, help="overview repetitions")
     parser.add_argument("--threads", type=int, default=THREADS, help="parts in flight at once")
     parser.add_argument(
+        "--inner-threads",
+        type=int,
+        default=INNER_THREADS,
+        help="threads within one part (0: the defaults)",
+    )
+    parser.add_argument(
         "--parts", type=int, default=None, help="only the first N parts (to measure a step)"
     )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
@@ -285,6 +338,7 @@ def main() -> None:
             capture_output=True,
             text=True,
             check=False,
+            env=inner_environment(args.inner_threads),
         )
     sys.stdout.write(result.stdout)
     if result.returncode:

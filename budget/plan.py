@@ -68,6 +68,7 @@ from budget.plan_rules import (
 __all__ = [
     "BUDGET_LINE_SCHEMA",
     "BUDGET_SCHEMA",
+    "INPUT_COLUMNS",
     "TARGET_SCHEMA",
     "Post",
     "budget_frame",
@@ -123,6 +124,18 @@ def budget_months(
 
 
 POST_ORDER: Final = {p.value: i for i, p in enumerate(Post)}
+
+INPUT_COLUMNS: Final = (
+    "household",
+    "booking_date",
+    "amount_cents",
+    "counterparty_name",
+    "tx_key",
+    "rubriek",
+    "ketenpartner",
+)
+"""The columns of the classified table :func:`budget_frame` reads (a batch job reads only
+these, with the ones classification and the other steps read, from its Parquet parts)."""
 
 
 def budget_lines(

@@ -58,6 +58,7 @@ from budget.categories import RUBRIEKEN, Rubriek
 __all__ = [
     "BALANCE_SCHEMA",
     "GROUP_OF",
+    "INPUT_COLUMNS",
     "LINE_SCHEMA",
     "SUMMARY_SCHEMA",
     "Group",
@@ -440,6 +441,8 @@ _TABLE_COLUMNS: Final = (
     "closing_balance_cents",
 )
 """The columns the month tables read."""
+INPUT_COLUMNS: Final = _TABLE_COLUMNS
+"""The columns of the classified table :func:`monthly_tables` reads."""
 _MAX_CELLS: Final = 1 << 23
 """The largest dense grid :func:`_lines_in_order` counts in (one array of 8 bytes a cell);
 a part of the benchmark (about 3 700 households x 24 months x 60 rubriek-partner pairs) needs
