@@ -28,18 +28,20 @@ from budget.plan_household import HouseholdBudget, NoBudgetData, household_budge
 from budget.recurring import detect_recurring
 from budget.schedule import expected_days, prepare
 from budget.signals import Signal, attach_rubriek, household_context, household_signals
+from dashboard.context import principal
 from ingest.profile import HouseholdProfile
 from reports.aggregates import Aggregates, Level, aggregate
 from reports.disclosure import Use, rules_for
 from reports.export import write_export
-from reports.facts import HouseholdFacts, build_facts
+from reports.facts import HouseholdFacts
+from reports.facts_snapshot import FACTS_FORMAT
+from reports.facts_snapshot import current as current_facts
 from store.classification import classified_transactions
+from store.facts_snapshots import data_years, inputs_version
 from store.households import get_household
 from store.models import (
     AuditEvent,
-    ClassificationRule,
     Import,
-    ProfileVersion,
     Transaction,
 )
 from store.profiles import profile_for_month
@@ -437,32 +439,19 @@ CACHE_SIZE = 8
 
 
 class StoreFacts:
-    """Facts from the database, as ``hhb aggregates`` builds them (:func:`build_facts`)."""
+    """Facts from the database: the kept batch run of :mod:`reports.facts_snapshot` while it is
+    current, else computed again and kept (as ``hhb aggregates`` does), so a click never shows
+    figures older than the data and never runs the budget per household twice."""
 
     def years(self, session: Session, municipality: str) -> list[int]:
-        low, high = session.execute(
-            select(func.min(Transaction.booking_date), func.max(Transaction.booking_date)).where(
-                Transaction.deleted_at.is_(None)
-            )
-        ).one()
-        return [] if low is None or high is None else list(range(high.year, low.year - 1, -1))
+        return data_years(session)[::-1]
 
     def facts(self, session: Session, year: int, municipality: str) -> HouseholdFacts:
-        return build_facts(session, year, municipality)
+        return current_facts(session, municipality, year, principal().username).facts
 
     def version(self, session: Session) -> tuple[object, ...]:
-        """Imports, deletions, classification rules and profiles: what the facts read."""
-        return tuple(
-            session.execute(
-                select(
-                    select(func.max(Transaction.id)).scalar_subquery(),
-                    select(func.count(Transaction.deleted_at)).scalar_subquery(),
-                    select(func.max(ClassificationRule.id)).scalar_subquery(),
-                    select(func.count(ClassificationRule.withdrawn_at)).scalar_subquery(),
-                    select(func.max(ProfileVersion.id)).scalar_subquery(),
-                )
-            ).one()
-        )
+        """Everything the facts read (:func:`store.facts_snapshots.inputs_version`)."""
+        return (inputs_version(session, FACTS_FORMAT),)
 
 
 @dataclass(slots=True)

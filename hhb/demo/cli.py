@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from hhb.demo.bulk import write_bulk
 from hhb.demo.catalog import MONTHS_NL
@@ -29,7 +29,9 @@ from hhb.demo.seed import SEED_CODE
 from hhb.demo.users import DemoLogin, create_demo_users
 from hhb.demo.world import DEFAULT_START, generate_household
 from hhb.settings import Settings, sqlite_url
-from store.db import make_engine, migrate
+from reports.facts_snapshot import refresh
+from store.db import make_engine, migrate, session_scope
+from store.facts_snapshots import data_years
 
 MARKER_SUFFIX = ".hhb-demo"
 DIR_MARKER = ".hhb-demo"
@@ -52,6 +54,8 @@ class DemoResult:
     warnings: tuple[str, ...]
     examples: dict[Pattern, str]
     logins: tuple[DemoLogin, ...] = ()
+    facts: tuple[str, ...] = ()
+    """One line per kept facts snapshot (municipality, year, households) for the analyst."""
 
 
 def demo_database(settings: Settings) -> Path:
@@ -117,6 +121,7 @@ def run_demo(settings: Settings, *, households: int = DEMO_HOUSEHOLDS, months: i
         world = write_world(files, households=households, months=months, seed=seed, first=first)
         loaded = load_world(engine, files, world.codes, actor)
         logins = create_demo_users(engine, actor)
+        facts = _keep_facts(engine, actor)
     finally:
         engine.dispose()
     examples: dict[Pattern, str] = {}
@@ -126,9 +131,20 @@ def run_demo(settings: Settings, *, households: int = DEMO_HOUSEHOLDS, months: i
             if pattern in found:
                 examples.setdefault(pattern, world.codes[index])
     result = DemoResult(database, files, loaded.households, loaded.transactions, loaded.files,
-                        loaded.warnings, examples, tuple(logins))  # fmt: skip
+                        loaded.warnings, examples, tuple(logins), facts)  # fmt: skip
     _report(result, first, months, echo)
     return result
+
+
+def _keep_facts(engine: Engine, actor: str) -> tuple[str, ...]:
+    """The analysts' facts of every year, computed once as the nightly batch would, so the
+    analyst page opens on current figures."""
+    lines: list[str] = []
+    with session_scope(engine) as session:
+        for year in data_years(session):
+            for gm, found in sorted(refresh(session, year, actor).items()):
+                lines.append(f"{gm} {year}: {found.facts.frame.height} huishoudens")
+    return tuple(lines)
 
 
 def _report(r: DemoResult, first: dt.date, months: int, echo: Callable[[str], None]) -> None:
@@ -152,6 +168,8 @@ def _report(r: DemoResult, first: dt.date, months: int, echo: Callable[[str], No
         echo(f"  let op: {len(r.warnings)} waarschuwingen bij het importeren, bijvoorbeeld:")
         for warning in r.warnings[:3]:
             echo(f"    {warning}")
+    if r.facts:
+        echo(f"  feiten voor de analist berekend (hhb facts refresh): {'; '.join(r.facts)}")
     echo("Gebruikers (één van elke rol; de wachtwoorden zijn nieuw bij elke 'hhb demo'):")
     for login in r.logins:
         echo(f"  {login.username:<10} {login.role:<17} {login.password:<26} {login.scope}")
