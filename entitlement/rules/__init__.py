@@ -6,6 +6,8 @@ The public surface, for the outcomes layer and the command line:
 - :func:`evaluate`: a polars frame of household-months (declared inputs, see
   :mod:`entitlement.rules.inputs`) in, the same frame with every step, the status, the reasons and
   the amounts of every regeling out.
+- :func:`evaluate_compact`: the same, with every step kept in small per-regeling tables and a
+  row index (:class:`Evaluation`; ``.row(i)`` for one household-month, ``.frame()`` for all).
 - :func:`evaluate_case`: the same rules for one household-month in plain Python.
 - :func:`explain` and :func:`render_text`: one output row as a Dutch derivation.
 """
@@ -16,9 +18,11 @@ from entitlement.rules.case import CaseResult, evaluate_case
 from entitlement.rules.engine import (
     ENGINE_REASONS,
     OUTCOME_DTYPE,
+    Evaluation,
     Outcome,
     column,
     evaluate,
+    evaluate_compact,
     reason_codes,
     reason_names,
 )
@@ -35,6 +39,7 @@ __all__ = [
     "OUTCOME_DTYPE",
     "CaseResult",
     "Derivation",
+    "Evaluation",
     "InputError",
     "InputKind",
     "InputSpec",
@@ -45,6 +50,7 @@ __all__ = [
     "default_rules",
     "evaluate",
     "evaluate_case",
+    "evaluate_compact",
     "explain",
     "input_schema",
     "load_rules",

@@ -1,9 +1,14 @@
-"""Evaluate regelingen over a frame of household-months: every step a column, plus the outcome.
+"""Evaluate regelingen over a frame of household-months: every step kept, plus the outcome.
 
 For each regeling (dependencies first, so ``bijstand.norm`` exists before kwijtschelding reads
-it) the rows are split by the logic version in force in their month and, for a municipal scheme,
-by municipality; each part is evaluated in blocks of rows that fit the CPU cache. The output is
-the input frame with, per regeling ``R``:
+it) the rows are split by the logic version in force in their month; each part is evaluated in
+blocks of rows that fit the CPU cache. A block of whole households whose inputs do not change
+within a parameter state is computed once per household and state (see :mod:`layout`), and its
+results are kept that way: :func:`evaluate_compact` returns per regeling a small table of
+distinct rows and, per household-month, the row holding its values (see :mod:`result`).
+Regelingen that do not read each other's steps run side by side in threads.
+
+:func:`evaluate` spreads those tables over the input frame, with per regeling ``R``:
 
 - ``R.<step>`` for every named step (Float64 in euros or Boolean; null where not computed);
 - ``R.recht`` (Boolean, null when niet berekend), ``R.status`` (see :class:`Outcome`),
@@ -17,8 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import mmap
+import os
 from collections.abc import Iterable
-from enum import StrEnum
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -26,46 +32,55 @@ import polars as pl
 
 from entitlement.rules import layout
 from entitlement.rules.errors import InputError
+from entitlement.rules.expr import Ref, walk
 from entitlement.rules.frames import (
-    as_floats,
+    ChildCounts,
     as_numbers,
     check_columns,
-    child_counts,
     child_intervals,
     input_arrays,
     municipality_mask,
+    packed_child_counts,
     used_inputs,
 )
 from entitlement.rules.inputs import CHILDREN, INPUTS, MONTH_COLUMN, MUNICIPALITY
 from entitlement.rules.model import Level, Regeling, Unit
 from entitlement.rules.params import Months, months_of
-from entitlement.rules.plan import (
-    BIT_GEMEENTE,
-    BIT_MISSING,
-    BIT_PERIOD,
-    Buffers,
-    Code,
-    VersionPlan,
-    month_data,
-    plan_for,
-)
+from entitlement.rules.plan import Buffers, VersionPlan, month_data, plan_for
 from entitlement.rules.registry import Rules, default_rules
+from entitlement.rules.result import (
+    OUTCOME_DTYPE,
+    OUTCOMES,
+    ROW_ELSEWHERE,
+    ROW_UNKNOWN_PLACE,
+    SHARED_REASONS,
+    SHARED_STATUS,
+    Evaluation,
+    Indexed,
+    Outcome,
+    Table,
+    column,
+)
 from entitlement.rules.vector import Batch, MonthData, Val
 
+__all__ = [
+    "ENGINE_REASONS",
+    "OUTCOMES",
+    "OUTCOME_DTYPE",
+    "Evaluation",
+    "Outcome",
+    "column",
+    "evaluate",
+    "evaluate_compact",
+    "reason_codes",
+    "reason_names",
+]
+
 CHUNK_ROWS = 1 << 15
+THREADS = min(2, os.cpu_count() or 1)  # regelingen evaluated side by side
+_THREADED_FROM = 50_000  # rows; smaller frames run in one thread
 _MAPPED_FROM = 1 << 22  # bytes; smaller columns come from numpy's allocator
 
-
-class Outcome(StrEnum):
-    RECHT = "recht"
-    GEEN_RECHT = "geen_recht"
-    NIET_VAN_TOEPASSING = "niet_van_toepassing"
-    NIET_BEREKEND = "niet_berekend"
-
-
-OUTCOMES = tuple(Outcome)
-OUTCOME_DTYPE = pl.Enum([o.value for o in OUTCOMES])
-_LABELS = pl.Series("status", [o.value for o in OUTCOMES], dtype=OUTCOME_DTYPE)
 
 # The engine's own reasons, in the top bits of R.redenen (conditions use bits 0-27).
 ENGINE_REASONS = {
@@ -74,11 +89,6 @@ ENGINE_REASONS = {
     30: "niet_berekend",
     31: "buiten_periode",
 }
-
-
-def column(regeling: str, name: str) -> str:
-    """The output column of step or result ``name`` of ``regeling``."""
-    return f"{regeling}.{name}"
 
 
 def reason_names(regeling: Regeling, mask: int) -> tuple[str, ...]:
@@ -106,6 +116,18 @@ def evaluate(
 ) -> pl.DataFrame:
     """The input frame with the step, status and amount columns of the chosen regelingen
     (all by default; the regelingen they depend on are computed and included too)."""
+    return evaluate_compact(frame, rules, regelingen, chunk_rows=chunk_rows).frame()
+
+
+def evaluate_compact(
+    frame: pl.DataFrame,
+    rules: Rules | None = None,
+    regelingen: Iterable[str] | None = None,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Evaluation:
+    """As :func:`evaluate`, with every step kept in compact tables (see
+    :mod:`entitlement.rules.result`) instead of spread over full columns."""
     rules = rules or default_rules()
     wanted = list(rules) if regelingen is None else list(regelingen)
     unknown = [name for name in wanted if name not in rules]
@@ -118,9 +140,11 @@ def evaluate(
     direct: set[str] = set()
     indirect: set[str] = set()
     intervals: set[tuple[int, int]] = set()
+    read_elsewhere: set[str] = set()  # steps another regeling reads (bijstand.norm)
     for name in names:
         (direct if name in wanted else indirect).update(used_inputs(rules[name]))
         intervals |= child_intervals(rules[name])
+        read_elsewhere |= _extern_refs(rules[name])
     # A column only a dependency needs may be absent: those rows then see it as empty, so a step
     # that uses it is "niet berekend" while steps that do not (bijstand.vermogensgrens) still work.
     present = direct | {n for n in indirect if INPUTS[n].column in frame.columns}
@@ -128,42 +152,143 @@ def evaluate(
     inputs = input_arrays(frame, present)
     for absent in (indirect - present) - {CHILDREN, MUNICIPALITY}:
         inputs[absent] = (np.zeros(frame.height), np.ones(frame.height, dtype=bool))
-    counts = child_counts(frame, intervals)
-    computed: dict[str, Val] = {}
+    counts = packed_child_counts(frame, intervals)
+    computed: dict[str, Indexed] = {}
     constancy = layout.Constancy()
-    columns: list[pl.Series] = []
-    with np.errstate(all="ignore"):  # masked rows may hold anything; their result is null
+
+    def run(name: str) -> Table:
+        deps = tuple(rules[d] for d in sorted(rules.dependencies(name)))
+        for dep in deps:  # started earlier (the pool runs tasks in order): wait for its steps
+            done[dep.name].result()
+        with np.errstate(all="ignore"):  # masked rows may hold anything; their result is null
+            table = _run(
+                rules[name], deps, frame, months, inputs, counts, computed, chunk_rows, constancy
+            )
+        for step in table.steps:
+            if column(name, step) in read_elsewhere:
+                computed[column(name, step)] = table.indexed(step)
+        return table
+
+    # Regelingen run side by side (numpy releases the GIL inside its loops); one that reads
+    # another's steps waits for it. Each writes only its own table, so the order is immaterial.
+    workers = THREADS if frame.height >= _THREADED_FROM and len(names) > 1 else 1
+    done: dict[str, Future[Table]] = {}
+    with ThreadPoolExecutor(workers) as pool:
         for name in names:
-            regeling = rules[name]
-            buffers = _run(regeling, frame, months, inputs, counts, computed, chunk_rows, constancy)
-            columns.extend(_series(regeling, buffers))
-    return frame.with_columns(columns)
+            done[name] = pool.submit(run, name)
+        tables = {name: done[name].result() for name in names}
+    return Evaluation(frame, tables, _zeros, workers)
+
+
+def _extern_refs(regeling: Regeling) -> set[str]:
+    return {
+        node.qualified
+        for version in regeling.versions
+        for expr in [s.expr for s in version.steps] + [c.expr for c in version.conditions]
+        for node in walk(expr)
+        if isinstance(node, Ref) and node.regeling is not None
+    }
+
+
+class _Pieces:
+    """The distinct rows of one regeling, written block by block, and the row index.
+
+    The arrays are allocated for the worst case (every household-month its own row) in fresh
+    mappings; only the pages of rows actually written are ever touched.
+    """
+
+    def __init__(self, regeling: Regeling, n: int) -> None:
+        self.regeling = regeling
+        self.index = _zeros(n, np.int32 if n < 2**31 - 8 else np.int64)  # 0: ROW_PERIOD
+        capacity = n + SHARED_STATUS.size
+        steps: dict[str, np.ndarray] = {}
+        for name in regeling.step_names:
+            is_bool = any(
+                (s := v.step(name)) is not None and s.unit is Unit.JA_NEE for v in regeling.versions
+            )
+            steps[name] = _zeros(capacity, bool if is_bool else np.float64)
+        self.buffers = Buffers(
+            n=capacity,
+            steps=steps,
+            missing={},
+            status=_zeros(capacity, np.uint8),
+            reasons=_zeros(capacity, np.uint32),
+            month_cents=_zeros(capacity, np.int64),
+            year_cents=_zeros(capacity, np.int64) if regeling.has_year_outcome else None,
+            alloc=_zeros,
+        )
+        self.buffers.status[: SHARED_STATUS.size] = SHARED_STATUS
+        self.buffers.reasons[: SHARED_STATUS.size] = SHARED_REASONS
+        self.size = SHARED_STATUS.size
+
+    def run(
+        self,
+        plan: VersionPlan,
+        batch: Batch,
+        rows: slice | np.ndarray,
+        states: np.ndarray | None = None,
+    ) -> None:
+        """Evaluate one block into the next distinct rows; ``rows`` are its household-months.
+
+        Without ``states`` every household-month is a distinct row; with it the block is
+        (households, S) compressed and ``states`` gives each month's state.
+        """
+        count = int(np.prod(batch.shape)) if batch.tiled else batch.shape[0]
+        target = slice(self.size, self.size + count)
+        plan.run(batch, target, self.buffers)
+        for name in self.buffers.steps:
+            if name not in plan.step_names:  # a step of another logic version
+                self.buffers.mark(batch, name, target, True)
+        if states is None:
+            self.index[rows] = np.arange(target.start, target.stop, dtype=self.index.dtype)
+        else:
+            households, width = batch.shape
+            first = np.arange(target.start, target.stop, width, dtype=self.index.dtype)
+            place = first[:, None] + states.astype(self.index.dtype)[None, :]
+            if isinstance(rows, slice):
+                self.index[rows].reshape(households, states.size)[...] = place
+            else:
+                self.index[rows] = place.reshape(-1)
+        self.size = target.stop
+
+    def table(self) -> Table:
+        b, size = self.buffers, self.size
+        shared = SHARED_STATUS.size
+        missing: dict[str, np.ndarray] = {}
+        for name in b.steps:
+            mask = b.missing.get(name)
+            if mask is None:
+                mask = _zeros(size, bool)
+            mask[:shared] = True
+            missing[name] = mask[:size]
+        return Table(
+            regeling=self.regeling,
+            index=self.index,
+            steps={name: values[:size] for name, values in b.steps.items()},
+            missing=missing,
+            status=b.status[:size],
+            reasons=b.reasons[:size],
+            month_cents=b.month_cents[:size],
+            year_cents=None if b.year_cents is None else b.year_cents[:size],
+        )
 
 
 def _run(
     regeling: Regeling,
+    deps: tuple[Regeling, ...],
     frame: pl.DataFrame,
     months: Months,
     inputs: dict[str, Val],
-    counts: dict[tuple[int, int], Val],
-    computed: dict[str, Val],
+    counts: ChildCounts,
+    computed: dict[str, Indexed],
     chunk_rows: int,
     constancy: layout.Constancy,
-) -> Buffers:
+) -> Table:
     n = frame.height
     version_of = np.array(
         [_version_index(regeling, day) for day in months.dates] or [-1], dtype=np.int16
     )
-    applies: np.ndarray | None = None
-    unknown_place: np.ndarray | None = None
-    if regeling.level is Level.GEMEENTELIJK:
-        assert regeling.municipality is not None
-        applies, unknown_place = municipality_mask(frame, regeling.municipality)
-    every_row = len(regeling.versions) == 1 and bool((version_of == 0).all())
-    buffers = _allocate(regeling, n, partial=not every_row)
-    row_version = version_of[months.index] if n else np.zeros(0, np.int16)
-    no_version = row_version < 0
-    buffers.reasons[no_version if applies is None else no_version & applies] |= BIT_PERIOD
+    pieces = _Pieces(regeling, n)
     for vi in range(len(regeling.versions)):
         month_sel = version_of == vi
         if not month_sel.any():
@@ -174,60 +299,30 @@ def _run(
         if idx is not None and idx.size == 0:
             continue
         plan = plan_for(regeling, vi)
-        _run_version(plan, months, idx, n, inputs, counts, computed, buffers, chunk_rows, constancy)
-    if applies is not None:
-        elsewhere = ~applies
-        buffers.status[elsewhere] = Code.NIET_VAN_TOEPASSING
-        buffers.reasons[elsewhere] = BIT_GEMEENTE
-        buffers.month_cents[elsewhere] = 0
-        if buffers.year_cents is not None:
-            buffers.year_cents[elsewhere] = 0
+        _run_version(
+            plan, deps, months, idx, n, inputs, counts, computed, pieces, chunk_rows, constancy
+        )
+    if regeling.level is Level.GEMEENTELIJK:
+        assert regeling.municipality is not None
+        applies, unknown_place = municipality_mask(frame, regeling.municipality)
+        pieces.index[~applies] = ROW_ELSEWHERE
         if unknown_place is not None:
-            buffers.status[unknown_place] = Code.NIET_BEREKEND
-            buffers.reasons[unknown_place] = BIT_MISSING
-        for step in buffers.steps:
-            mask = buffers.missing.get(step)
-            if mask is None:
-                buffers.missing[step] = elsewhere.copy()
-            else:
-                mask |= elsewhere
-    for step, values in buffers.steps.items():
-        computed[column(regeling.name, step)] = (values, buffers.missing.get(step))
-    return buffers
+            pieces.index[unknown_place] = ROW_UNKNOWN_PLACE
+    return pieces.table()
 
 
 def _version_index(regeling: Regeling, day: dt.date) -> int:
     return next((i for i, v in enumerate(regeling.versions) if v.covers(day)), -1)
 
 
-def _allocate(regeling: Regeling, n: int, *, partial: bool) -> Buffers:
-    steps: dict[str, np.ndarray] = {}
-    for name in regeling.step_names:
-        is_bool = any(
-            (s := v.step(name)) is not None and s.unit is Unit.JA_NEE for v in regeling.versions
-        )
-        # Zeros, not empty: rows of a block that is null throughout are never written (see
-        # VersionPlan.run), and fresh zeroed pages cost nothing until they are touched.
-        steps[name] = _zeros(n, bool if is_bool else np.float64)
-    missing = {name: np.ones(n, dtype=bool) for name in steps} if partial else {}
-    return Buffers(
-        n=n,
-        steps=steps,
-        missing=missing,
-        status=np.full(n, Code.NIET_BEREKEND, dtype=np.uint8),
-        reasons=_zeros(n, np.uint32),
-        month_cents=_zeros(n, np.int64),
-        year_cents=_zeros(n, np.int64) if regeling.has_year_outcome else None,
-    )
-
-
 def _zeros(n: int, dtype: Any) -> np.ndarray:
-    """A zeroed output column in its own anonymous mapping.
+    """A zeroed array in its own anonymous mapping (small ones from numpy's allocator).
 
     numpy advises the kernel to back large arrays with transparent huge pages; where the kernel
-    then compacts memory on a page fault (``defrag=madvise``) filling ~1.3 GB of fresh output
-    columns stalls for seconds. A plain mapping gets ordinary zeroed pages, faulted in as the
-    rows are written, and is released with the last array (or polars column) that uses it.
+    then compacts memory on a page fault (``defrag=madvise``) filling fresh arrays stalls for
+    seconds. A plain mapping gets ordinary zeroed pages, faulted in as the rows are written (the
+    distinct-row arrays are sized for the worst case; pages never written are never touched),
+    and is released with the last array (or polars column) that uses it.
     """
     size = n * np.dtype(dtype).itemsize
     if size < _MAPPED_FROM:
@@ -245,13 +340,14 @@ def _slice(val: Val, rows: slice | np.ndarray) -> Val:
 
 def _run_version(
     plan: VersionPlan,
+    deps: tuple[Regeling, ...],
     months: Months,
     idx: np.ndarray | None,
     n: int,
     inputs: dict[str, Val],
-    counts: dict[tuple[int, int], Val],
-    computed: dict[str, Val],
-    buffers: Buffers,
+    counts: ChildCounts,
+    computed: dict[str, Indexed],
+    pieces: _Pieces,
     chunk_rows: int,
     constancy: layout.Constancy,
 ) -> None:
@@ -264,36 +360,47 @@ def _run_version(
             for k in plan.inputs
             if k in inputs
         },
-        {k: counts[k] if idx is None else _slice(counts[k], idx) for k in plan.intervals},
-        {k: computed[k] if idx is None else _slice(computed[k], idx) for k in plan.extern},
+        {
+            w: (counts.words[w], counts.missing)
+            if idx is None
+            else _slice((counts.words[w], counts.missing), idx)
+            for w in sorted({f[0] for k in plan.intervals for f in counts.fields[k]})
+        },
     ]
+    extern = {k: computed[k] if idx is None else computed[k].subset(idx) for k in plan.extern}
     total = n if idx is None else idx.size
     u = len(months.dates)
-    if not layout.is_tiled(mi_all, u):
+    if not constancy.tiled(mi_all, u):
         for start in range(0, total, chunk_rows):
             rows = slice(start, min(total, start + chunk_rows))
             mi = mi_all[rows]
             single = months.single
             if single is None and mi.size and mi[0] == mi[-1] and mi.min() == mi.max():
                 single = int(mi[0])
-            ins, cnt, ext = ({k: _slice(v, rows) for k, v in d.items()} for d in own)
+            ins, words = ({k: _slice(v, rows) for k, v in d.items()} for d in own)
+            ext = {k: e.take(rows) for k, e in extern.items()}
             ins = {k: as_numbers(k, v) for k, v in ins.items()}
-            cnt = {k: as_floats(v) for k, v in cnt.items()}
+            cnt = _unpack(counts, plan.intervals, words)
             batch = Batch(full, mi, single, ins, cnt, ext, shape=(mi.size,))
-            plan.run(batch, rows if idx is None else idx[rows], buffers)
+            pieces.run(plan, batch, rows if idx is None else idx[rows])
         return
-    reps, state_of = layout.month_states(plan.regeling, months.dates, plan.calendar)
+    reps, state_of = layout.month_states(plan.regeling, months.dates, plan.calendar, deps)
     compressed: MonthData | None = None
     if reps.size < u:
         compressed = month_data(plan.regeling, layout.representatives(months, reps))
         plan.prepare_month(compressed)
     rep_of_month = reps[state_of]
-    values = [v for d in own for v in d.values()]
+    # Another regeling's step is constant within a state where its row index is.
+    values = [v for d in own for v in d.values()] + [(e.index, None) for e in extern.values()]
 
     def constant(rows: slice) -> bool:
         return compressed is not None and layout.constant_within(
             values, rows, u, rep_of_month, constancy
         )
+
+    def tiled(rows: slice, shrink: bool) -> None:
+        args = (idx, own, counts, extern, full, compressed, reps, state_of, pieces)
+        _run_tiled(plan, rows, shrink, *args)
 
     # A compressed block holds S (not U) values per household, so it may hold U/S times as
     # many households for the same cache footprint; a block that cannot be compressed is
@@ -303,12 +410,22 @@ def _run_version(
     for start in range(0, total, big):
         whole = slice(start, min(total, start + big))
         if constant(whole):
-            _run_tiled(plan, whole, True, idx, own, full, compressed, reps, state_of, buffers)
+            tiled(whole, True)
             continue
         for sub in range(whole.start, whole.stop, small):
             rows = slice(sub, min(whole.stop, sub + small))
-            shrink = constant(rows)
-            _run_tiled(plan, rows, shrink, idx, own, full, compressed, reps, state_of, buffers)
+            tiled(rows, constant(rows))
+
+
+def _unpack(
+    counts: ChildCounts, intervals: set[tuple[int, int]], words: dict[Any, Val]
+) -> dict[tuple[int, int], Val]:
+    """The child counts per interval of one block, from its part of the packed words."""
+    if not words:
+        return {}
+    mask = next(iter(words.values()))[1]
+    arrays = tuple(words[w][0] if w in words else np.zeros(0) for w in range(len(counts.words)))
+    return {k: (counts.unpack(k, arrays), mask) for k in intervals}
 
 
 def _run_tiled(
@@ -317,18 +434,21 @@ def _run_tiled(
     shrink: bool,
     idx: np.ndarray | None,
     own: list[dict[Any, Val]],
+    counts: ChildCounts,
+    extern: dict[str, Indexed],
     full: MonthData,
     compressed: MonthData | None,
     reps: np.ndarray,
     state_of: np.ndarray,
-    buffers: Buffers,
+    pieces: _Pieces,
 ) -> None:
-    """One block of whole households; with ``shrink`` one column per state, not per month."""
+    """One block of whole households; with ``shrink`` one row per state, not per month."""
     u = state_of.size
     use = reps if shrink else None
-    ins, cnt, ext = ({k: layout.view(v, rows, u, use) for k, v in d.items()} for d in own)
+    ins, words = ({k: layout.view(v, rows, u, use) for k, v in d.items()} for d in own)
+    ext = {k: e.view(rows, u, use) for k, e in extern.items()}
     ins = {k: as_numbers(k, v) for k, v in ins.items()}
-    cnt = {k: as_floats(v) for k, v in cnt.items()}
+    cnt = _unpack(counts, plan.intervals, words)
     height = (rows.stop - rows.start) // u
     batch = Batch(
         compressed if shrink and compressed is not None else full,
@@ -339,42 +459,6 @@ def _run_tiled(
         ext,
         tiled=True,
         shape=(height, reps.size if shrink else u),
-        expand=state_of if shrink else None,
-        width=u,
     )
-    plan.run(batch, rows if idx is None else idx[rows], buffers)
-
-
-def _with_nulls(series: pl.Series, mask: np.ndarray | None) -> pl.Series:
-    """``series`` with nulls where ``mask``; without copying the values where possible."""
-    if mask is None or not mask.any():
-        return series
-    if mask.all():
-        return pl.repeat(None, series.len(), dtype=series.dtype, eager=True).alias(series.name)
-    return series.set(pl.Series(mask), None)
-
-
-def _series(regeling: Regeling, buffers: Buffers) -> list[pl.Series]:
-    name = regeling.name
-    out = [
-        _with_nulls(pl.Series(column(name, step), values), buffers.missing.get(step))
-        for step, values in buffers.steps.items()
-    ]
-    not_computed = buffers.status == Code.NIET_BEREKEND
-    out.append(
-        _with_nulls(pl.Series(column(name, "recht"), buffers.status == Code.RECHT), not_computed)
-    )
-    out.append(_LABELS.gather(pl.Series(buffers.status)).alias(column(name, "status")))
-    out.append(pl.Series(column(name, "redenen"), buffers.reasons))
-    out.append(
-        _with_nulls(
-            pl.Series(column(name, "bedrag_maand_cents"), buffers.month_cents), not_computed
-        )
-    )
-    if buffers.year_cents is not None:
-        out.append(
-            _with_nulls(
-                pl.Series(column(name, "bedrag_jaar_cents"), buffers.year_cents), not_computed
-            )
-        )
-    return out
+    target = rows if idx is None else idx[rows]
+    pieces.run(plan, batch, target, state_of if shrink else None)

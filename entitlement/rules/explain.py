@@ -200,10 +200,11 @@ def explain(rules: Rules, row: Mapping[str, Any], regeling: str) -> Derivation:
         path = _missing_on_path(case, version)
         exprs = [s.expr for s in version.steps] + [c.expr for c in version.conditions]
         params = [_param_use(reader, n) for n in _names_in(exprs) if n in reg.parameters]
+    used = used_inputs(reg)
     inputs = [
         InputUse(n, INPUTS[n].label, reader.input_text(n), row.get(INPUTS[n].column))
         for n in INPUTS
-        if n in used_inputs(reg)
+        if n in used
     ]
     return Derivation(
         regeling=regeling,

@@ -3,7 +3,8 @@
 Which inputs a regeling needs follows from its formulas; only those columns are read, so a frame
 for zorgtoeslag alone needs no rent. Money becomes euros (float64, exact for any realistic cents
 amount), integers float64, booleans numpy booleans; a null becomes a *missing* flag, never a
-zero. Children's ages are read once into per-interval counts (``aantal_kinderen(12, 17)``).
+zero. Children's ages are read once into per-interval counts (``aantal_kinderen(12, 17)``),
+packed as bit fields of one word per row (:class:`ChildCounts`).
 Integer columns and counts are kept as they are stored and converted block by block
 (:func:`as_numbers`, :func:`as_floats`): a store-ordered block reads one month per parameter
 state, so converting all rows up front would mostly write values that nobody reads.
@@ -12,6 +13,7 @@ state, so converting all rows up front would mostly write values that nobody rea
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -135,32 +137,89 @@ def _to_float(name: str, raw: np.ndarray) -> np.ndarray:
     return values
 
 
-def child_counts(
-    frame: pl.DataFrame, intervals: Iterable[tuple[int, int]]
-) -> dict[tuple[int, int], Val]:
-    """Per row, how many children have an age inside each interval (int32; see as_floats)."""
+@dataclass(frozen=True)
+class ChildCounts:
+    """Per row, how many children fall in each age interval, packed into a few uint64 words.
+
+    The interval bounds cut the ages into elementary bins; each bin's count is a bit field of a
+    word (8 bits while no row has more than 255 children). One word usually holds every bin, so
+    a block reads (and the engine checks for changes within a household) one array instead of
+    one per interval; :meth:`unpack` gives the counts of the intervals a block needs.
+    """
+
+    words: tuple[np.ndarray, ...]  # uint64 per row
+    missing: np.ndarray | None
+    fields: dict[tuple[int, int], tuple[tuple[int, int, int], ...]]  # interval: (word, shift, mask)
+
+    def unpack(self, interval: tuple[int, int], words: tuple[np.ndarray, ...]) -> np.ndarray:
+        """The counts of ``interval`` (float64) from ``words``: these words or a part of them."""
+        total: np.ndarray | None = None
+        for word, shift, mask in self.fields[interval]:
+            part = (words[word] >> np.uint64(shift)) & np.uint64(mask)
+            total = part if total is None else total + part
+        assert total is not None
+        return total.astype(np.float64)
+
+
+def packed_child_counts(frame: pl.DataFrame, intervals: Iterable[tuple[int, int]]) -> ChildCounts:
+    """:class:`ChildCounts` of every row for ``intervals``: one cumulative sum per word."""
     wanted = sorted(set(intervals))
-    if not wanted:
-        return {}
     n = frame.height
+    bounds = sorted({low for low, _ in wanted} | {high + 1 for _, high in wanted})
+    if not wanted:
+        return ChildCounts((), None, {})
     if INPUTS[CHILDREN].column not in frame.columns:  # only a dependency needed it
-        return {w: (np.zeros(n), np.ones(n, dtype=bool)) for w in wanted}
+        empty = tuple(np.zeros(n, np.uint64) for _ in range(max(1, (len(bounds) + 6) // 8)))
+        return ChildCounts(empty, np.ones(n, dtype=bool), _fields(wanted, bounds, 8))
     column = frame[INPUTS[CHILDREN].column]
     mask = column.is_null().to_numpy() if column.null_count() else None
     lengths = column.list.len().fill_null(0).to_numpy().astype(np.int64)
     ages = column.list.explode().drop_nulls().to_numpy() if lengths.sum() else np.zeros(0)
     if ages.size != lengths.sum():
         raise InputError("kolom 'kinderen_leeftijden' bevat een lege leeftijd")
+    most = int(lengths.max()) if n else 0
+    width = next(w for w in (8, 16, 32, 64) if w == 64 or most < 1 << w)
+    fields = _fields(wanted, bounds, width)
+    per_word = 64 // width
+    n_words = (len(bounds) - 2) // per_word + 1
+    # the elementary bin of every child (-1: outside every interval)
+    bin_of = np.searchsorted(np.asarray(bounds), ages, side="right") - 1
+    bin_of[bin_of >= len(bounds) - 1] = -1
     ends = np.cumsum(lengths)  # the children of row i are ages[starts[i]:ends[i]]
     starts = ends - lengths
-    out: dict[tuple[int, int], Val] = {}
+    words: list[np.ndarray] = []
+    for w in range(n_words):
+        codes = np.zeros(len(bounds), dtype=np.uint64)  # per bin, last entry for "outside"
+        for b in range(w * per_word, min(len(bounds) - 1, (w + 1) * per_word)):
+            codes[b] = np.uint64(1) << np.uint64((b % per_word) * width)
+        seen = np.zeros(ages.size + 1, dtype=np.uint64)  # sum of codes before each position
+        np.cumsum(codes[bin_of], out=seen[1:])  # wraps around; differences stay exact
+        word = seen[ends]
+        word -= seen[starts]
+        words.append(word)
+    return ChildCounts(tuple(words), mask, fields)
+
+
+def _fields(
+    wanted: list[tuple[int, int]], bounds: list[int], width: int
+) -> dict[tuple[int, int], tuple[tuple[int, int, int], ...]]:
+    per_word = 64 // width
+    mask = (1 << width) - 1
+    out = {}
     for low, high in wanted:
-        seen = np.zeros(ages.size + 1, dtype=np.int32)  # children inside, before each position
-        np.cumsum((ages >= low) & (ages <= high), out=seen[1:], dtype=np.int32)
-        counts = seen[ends]
-        counts -= seen[starts]
-        out[(low, high)] = (counts, mask)  # int32: see as_floats
+        bins = range(bounds.index(low), bounds.index(high + 1))
+        out[(low, high)] = tuple((b // per_word, (b % per_word) * width, mask) for b in bins)
     return out
+
+
+def child_counts(
+    frame: pl.DataFrame, intervals: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], Val]:
+    """Per row, how many children have an age inside each interval (int32; see as_floats)."""
+    packed = packed_child_counts(frame, intervals)
+    return {
+        k: (packed.unpack(k, packed.words).astype(np.int32), packed.missing) for k in packed.fields
+    }
 
 
 def municipality_mask(frame: pl.DataFrame, code: str) -> tuple[np.ndarray, np.ndarray | None]:

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from entitlement.rules.expr import refs
 from entitlement.rules.model import Regeling
 from entitlement.rules.params import Months
 from entitlement.rules.vector import Val
@@ -36,30 +37,48 @@ def is_tiled(mi: np.ndarray, u: int) -> bool:
 
 
 def month_states(
-    regeling: Regeling, dates: tuple[dt.date, ...], calendar: set[str]
+    regeling: Regeling,
+    dates: tuple[dt.date, ...],
+    calendar: set[str],
+    dependencies: Iterable[Regeling] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Representative month per state, and the state of every month.
 
     Two months share a state when every parameter of the regeling has the same version in both
-    (and, if the formulas use ``jaar`` or ``maand``, those are equal too).
+    (and, if the formulas use ``jaar`` or ``maand``, those are equal too); likewise for the
+    regelingen whose steps it reads (kwijtschelding reads the bijstand norm, which changes in
+    July even where kwijtschelding's own parameters do not).
     """
+    sources = [(regeling, calendar)] + [(d, _calendar(d)) for d in dependencies]
     keys: dict[tuple[object, ...], int] = {}
     reps: list[int] = []
     state_of = np.zeros(len(dates), dtype=np.intp)
     for u, day in enumerate(dates):
-        key: tuple[object, ...] = tuple(
-            id(param.version_on(day)) for param in regeling.parameters.values()
-        )
-        key += (regeling.version_on(day) is not None,)
-        if "jaar" in calendar:
-            key += (day.year,)
-        if "maand" in calendar:
-            key += (day.month,)
+        key: tuple[object, ...] = (regeling.version_on(day) is not None,)
+        for source, uses in sources:
+            key += tuple(id(param.version_on(day)) for param in source.parameters.values())
+            if source is not regeling:
+                key += (id(source.version_on(day)),)
+            if "jaar" in uses:
+                key += (day.year,)
+            if "maand" in uses:
+                key += (day.month,)
         if key not in keys:
             keys[key] = len(reps)
             reps.append(u)
         state_of[u] = keys[key]
     return np.array(reps, dtype=np.intp), state_of
+
+
+def _calendar(regeling: Regeling) -> set[str]:
+    """``jaar`` and ``maand`` if any formula of ``regeling`` uses them."""
+    return {
+        node.name
+        for version in regeling.versions
+        for expr in [s.expr for s in version.steps] + [c.expr for c in version.conditions]
+        for node in refs(expr)
+        if node.regeling is None and node.name in ("jaar", "maand")
+    }
 
 
 def representatives(months: Months, reps: np.ndarray) -> Months:
@@ -90,6 +109,14 @@ class Constancy:
         # per array: (array, changes as (households, U - 1) or None when there are none)
         self._changes: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
         self._found: dict[tuple[int, bytes], tuple[np.ndarray, np.ndarray]] = {}
+        self._tiled: dict[tuple[int, int], tuple[np.ndarray, bool]] = {}
+
+    def tiled(self, mi: np.ndarray, u: int) -> bool:
+        """:func:`is_tiled`, checked once per month index (every regeling reads the same)."""
+        hit = self._tiled.get((id(mi), u))
+        if hit is None or hit[0] is not mi:
+            hit = self._tiled[(id(mi), u)] = (mi, is_tiled(mi, u))
+        return hit[1]
 
     def _changed(self, arr: np.ndarray, u: int) -> np.ndarray | None:
         hit = self._changes.get(id(arr))

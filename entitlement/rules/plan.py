@@ -10,6 +10,7 @@ berekend*; otherwise the amount decides.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -46,7 +47,8 @@ def to_cents(euros: Any) -> Any:
 
 @dataclass
 class Buffers:
-    """Full-length outputs of one regeling, filled part by part."""
+    """The outputs of one regeling (its distinct rows, see entitlement.rules.result), filled
+    block by block."""
 
     n: int
     steps: dict[str, np.ndarray]
@@ -55,13 +57,14 @@ class Buffers:
     reasons: np.ndarray
     month_cents: np.ndarray
     year_cents: np.ndarray | None
+    alloc: Callable[[int, Any], np.ndarray] = np.zeros  # (length, dtype) -> zeroed array
 
-    def mark(self, b: Batch, name: str, target: slice | np.ndarray, mask: Mask) -> None:
+    def mark(self, b: Batch, name: str, target: slice, mask: Mask) -> None:
         arr = self.missing.get(name)
         if arr is None:
             if mask is None:
                 return
-            arr = self.missing[name] = np.zeros(self.n, dtype=bool)
+            arr = self.missing[name] = self.alloc(self.n, bool)
         b.store(arr, target, False if mask is None else mask)
 
 
@@ -77,13 +80,17 @@ class VersionPlan:
     extern: set[str] = field(default_factory=set)
     calendar: set[str] = field(default_factory=set)  # "jaar"/"maand" when the formulas use them
 
+    @property
+    def step_names(self) -> set[str]:
+        return {name for name, _ in self.steps}
+
     def prepare_month(self, month: MonthData) -> None:
         """Compute the month-only steps once per distinct month, before any block of rows."""
         batch = Batch(month, None, None, {}, {}, {}, month.steps, month_level=True)
         for name, fn in self.monthly:
             month.steps[name] = fn(batch)
 
-    def run(self, b: Batch, target: slice | np.ndarray, out: Buffers) -> None:
+    def run(self, b: Batch, target: slice, out: Buffers) -> None:
         for name, fn in self.steps:
             value, mask = fn(b)
             b.steps[name] = (value, mask)
@@ -142,7 +149,22 @@ def _all_missing(mask: Mask) -> bool:
     return mask is True or bool(np.all(mask))
 
 
+_PLANS: dict[tuple[int, int], tuple[Regeling, VersionPlan]] = {}
+
+
 def plan_for(regeling: Regeling, index: int) -> VersionPlan:
+    """The compiled plan of logic version ``index``, compiled once per regeling object."""
+    hit = _PLANS.get((id(regeling), index))
+    if hit is not None and hit[0] is regeling:
+        return hit[1]
+    plan = _compile(regeling, index)
+    if len(_PLANS) > 256:  # rules rebuilt over and over (what-if, tests): start afresh
+        _PLANS.clear()
+    _PLANS[(id(regeling), index)] = (regeling, plan)  # keeps ``regeling`` alive: ids stay unique
+    return plan
+
+
+def _compile(regeling: Regeling, index: int) -> VersionPlan:
     version = regeling.versions[index]
     monthly: dict[str, bool] = {}
     compiler = Compiler(monthly)

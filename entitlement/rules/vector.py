@@ -62,8 +62,6 @@ class Batch:
     month_level: bool = False
     tiled: bool = False
     shape: tuple[int, ...] = (0,)
-    expand: np.ndarray | None = None  # state of each month, when months are compressed
-    width: int = 0  # U, the months per household in the full columns
 
     def pick_mask(self, mask: np.ndarray | None) -> Mask:
         if mask is None or self.month_level or self.tiled:
@@ -84,26 +82,13 @@ class Batch:
         m = mask if mask is None or mask is True else mask[self.mi]
         return value[self.mi], m
 
-    def store(self, out: np.ndarray, target: slice | np.ndarray, value: Any) -> None:
-        """Write a value of this block (scalar, per month or per row) into a full column."""
-        if not self.tiled:
+    def store(self, out: np.ndarray, target: slice, value: Any) -> None:
+        """Write a value of this block (scalar, per month or state, per row) into its rows of
+        ``out``: one row per row of the block, (households, S or U) when tiled."""
+        if self.tiled:
+            out[target].reshape(self.shape)[...] = value
+        else:
             out[target] = value
-            return
-        shape = (self.shape[0], self.width)
-        if isinstance(target, slice):
-            # Write straight into the output: no (households, U) temporary on the way.
-            dest = out[target].reshape(shape)
-            if self.expand is None or self.shape[1] == 1:
-                dest[...] = value  # per row, per month, (households, 1) or scalar: broadcasts
-                return
-            states = np.broadcast_to(np.asarray(value, dtype=out.dtype), self.shape)
-            np.take(states, self.expand, axis=1, out=dest, mode="clip")
-            return
-        if self.expand is not None:  # one column per state: spread over the months
-            value = np.broadcast_to(value, self.shape)
-            if self.shape[1] > 1:
-                value = value[:, self.expand]
-        out[target] = np.broadcast_to(value, shape).reshape(-1)
 
 
 def or_mask(*masks: Mask) -> Mask:
