@@ -48,7 +48,7 @@ from entitlement.received import decisions_frame, received_per_regeling
 from entitlement.rules.inputs import MONTH_COLUMN, input_schema
 from ingest.profile import HouseholdProfile
 from ingest.profile.model import Role, age_of
-from store.classification import classified_transactions
+from store.classification import CONTEXT_DAYS, classified_transactions
 from store.households import NotFoundError, get_household
 from store.models import Account, StatementRow, Transaction
 from store.profiles import profile_history
@@ -191,8 +191,15 @@ def coverage_of(session: Session, code: str) -> Coverage:
     return Coverage(first, last)
 
 
-def load_household(session: Session, code: str, year: int) -> HouseholdData:
-    """Read one household's profile per month, income, received money and decisions."""
+def load_household(
+    session: Session, code: str, year: int, *, classified: pl.DataFrame | None = None
+) -> HouseholdData:
+    """Read one household's profile per month, income, received money and decisions.
+
+    ``classified``: the household's whole history as ``classified_transactions(session, code)``
+    gives it, from a caller that read it already; used only when it holds no transaction outside
+    the window read here (then it is exactly what would be read), read again otherwise.
+    """
     coverage = coverage_of(session, code)
     if coverage.last_month < dt.date(year - 1, 1, 1) or coverage.first_day > dt.date(year, 12, 31):
         raise NotFoundError(
@@ -215,7 +222,9 @@ def load_household(session: Session, code: str, year: int) -> HouseholdData:
     r_start, r_end = dt.date(year - 1, 12, 1), dt.date(year + 1, 1, 31)
     read_start = min(start, r_start) if start <= end else r_start
     read_end = max(end, r_end)
-    classified_all = classified_transactions(session, code, read_start, read_end)
+    classified_all = _window(classified, read_start, read_end)
+    if classified_all is None:
+        classified_all = classified_transactions(session, code, read_start, read_end)
     payments_all = payments_frame(session, code, read_start, read_end)
     if start <= end:
         classified = _between(classified_all, "booking_date", start, end)
@@ -245,6 +254,24 @@ def load_household(session: Session, code: str, year: int) -> HouseholdData:
         decisions=decisions_frame(session, code),
         notes=tuple(notes),
     )
+
+
+def _window(classified: pl.DataFrame | None, start: dt.date, end: dt.date) -> pl.DataFrame | None:
+    """``classified_transactions(session, code, start, end)`` from the whole classified history,
+    when that history is all inside what that call classifies (``start`` less the context days
+    up to ``end``); None when it is not, or not given."""
+    if classified is None:
+        return None
+    dates = classified.get_column("booking_date")
+    first, last = dates.min(), dates.max()
+    earliest = start - dt.timedelta(days=CONTEXT_DAYS)
+    if (
+        isinstance(first, dt.date)
+        and isinstance(last, dt.date)
+        and (first < earliest or last > end)
+    ):
+        return None
+    return classified.filter(pl.col("booking_date") >= start)
 
 
 def _between(frame: pl.DataFrame, date_column: str, start: dt.date, end: dt.date) -> pl.DataFrame:

@@ -13,15 +13,19 @@ from decimal import Decimal, InvalidOperation
 from typing import Final
 
 import click
+import polars as pl
 from sqlalchemy.orm import Session
 
+from budget.forecast import forecast
 from entitlement.buffer import household_buffer
 from entitlement.household import HouseholdData
 from entitlement.loket import BalanceOutlook
 from entitlement.outcome_money import clawback_as_of
-from hhb.signals_view import load_inputs, run
+from hhb.signals_view import load_inputs
 
 CHANGE_OPTION: Final = "--income-change"
+OUTLOOK_MONTHS: Final = 12
+"""The months of the balance forecast in the outlook (as ``hhb forecast``'s default)."""
 _THOUSANDS: Final = re.compile(r"^\d{1,3}(\.\d{3})+$")
 
 
@@ -31,10 +35,17 @@ class ChangeError(click.BadParameter, ValueError):
     everyone else; ``message`` is the Dutch text."""
 
 
-def outlook_of(session: Session, data: HouseholdData) -> BalanceOutlook:
-    """The balance forecast (b) and the buffer duration (c) from the budget side."""
-    inputs = load_inputs(session, data.code)
-    fc, _ = run(inputs, 12)
+def outlook_of(
+    session: Session, data: HouseholdData, *, classified: pl.DataFrame | None = None
+) -> BalanceOutlook:
+    """The balance forecast (b) and the buffer duration (c) from the budget side.
+
+    ``classified``: the household's classified history, when the caller read it already (see
+    :func:`hhb.signals_view.load_inputs`). Only the forecast is made: the signals that
+    ``hhb signals`` would add play no part in the outlook.
+    """
+    inputs = load_inputs(session, data.code, classified=classified)
+    fc = forecast(inputs.series, inputs.transactions, inputs.context, months=OUTLOOK_MONTHS)
     duration = household_buffer(session, data.code, clawback_as_of(data))
     return BalanceOutlook(fc.months, inputs.settings.margins.buffer_target_cents, duration)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy.orm import Session
 
+from budget.classify import classify
 from budget.forecast import Forecast, forecast
 from budget.overview import MONTHS_NL
 from budget.periods import DUTCH_NAME, Periodicity
@@ -31,7 +32,8 @@ from budget.signals import (
     household_context,
 )
 from ingest.amounts import format_euro
-from store.classification import classified_transactions
+from ingest.canonical import TRANSACTION_SCHEMA
+from store.classification import list_rules
 from store.households import NotFoundError
 from store.signal_settings import SignalSettingsView, get_settings
 from store.statement_dates import statement_dates
@@ -50,10 +52,27 @@ class HouseholdInputs:
     balance_known: bool
 
 
-def load_inputs(session: Session, code: str, month: str | None = None) -> HouseholdInputs:
+def load_inputs(
+    session: Session,
+    code: str,
+    month: str | None = None,
+    *,
+    classified: pl.DataFrame | None = None,
+) -> HouseholdInputs:
     """Everything signals and forecast need for one household; ``month`` (``JJJJ-MM``) looks at
-    that month as the coach saw it at its end (or at the last statement, if earlier)."""
-    everything = transactions_frame(session, code)
+    that month as the coach saw it at its end (or at the last statement, if earlier).
+
+    ``classified``: the household's whole history as
+    :func:`store.classification.classified_transactions` gives it without bounds, from a caller
+    that has read it already (the Regelingen page); it is used as it is when it ends by
+    ``as_of`` (then it is exactly what this function would read), otherwise its transactions
+    up to ``as_of`` are classified again. The transactions are read once and classified once.
+    """
+    everything = (
+        transactions_frame(session, code)
+        if classified is None
+        else classified.select(list(TRANSACTION_SCHEMA))
+    )
     if everything.height == 0:
         raise NotFoundError(
             f"huishouden {code!r} heeft nog geen transacties; importeer eerst afschriften"
@@ -73,7 +92,9 @@ def load_inputs(session: Session, code: str, month: str | None = None) -> Househ
             )
         as_of = min(end, last)
     tx = everything.filter(pl.col("booking_date") <= as_of)
-    classified = classified_transactions(session, code, None, as_of)
+    if classified is None or tx.height != everything.height:
+        # As classified_transactions(session, code, None, as_of), without reading again.
+        classified = classify(tx, list_rules(session, code))
     series = attach_rubriek(detect_recurring(tx, as_of=as_of), classified)
     balance = balance_at_start(session, code, since)
     settings = get_settings(session, code)

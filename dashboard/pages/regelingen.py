@@ -38,6 +38,7 @@ from entitlement.rules.explain import Derivation, explain
 from entitlement.rules.inputs import MONTH_COLUMN
 from entitlement.rules.registry import Rules, default_rules
 from entitlement.rules.render import outcome_text
+from store.classification import classified_transactions
 from store.households import NotFoundError
 
 FIRST_YEAR = 2000
@@ -177,10 +178,15 @@ def _figure(ident: str, caption: str, *extra: Any) -> html.Figure:
 
 
 def load_outcomes(household: str, year: int, rules: Rules) -> Outcomes:
-    """Every outcome of one household-year, with the balance outlook of the budget side."""
+    """Every outcome of one household-year, with the balance outlook of the budget side.
+
+    The household's transactions are read and classified once, for both: the year's income and
+    received money, and the balance forecast of the outlook.
+    """
     with db() as session:
-        data = load_household(session, household, year)
-        outlook = outlook_of(session, data)
+        classified = classified_transactions(session, household)
+        data = load_household(session, household, year, classified=classified)
+        outlook = outlook_of(session, data, classified=classified)
     return household_outcomes(data, rules, outlook=outlook)
 
 

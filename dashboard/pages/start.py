@@ -1,4 +1,9 @@
-"""Start: where every role lands after login, with the pages that role can open."""
+"""Start: where every role lands after login, with the pages that role can open.
+
+A participant lands on their own "Mijn maand" instead: the page they come for, at ``/`` so the
+login needs no role-specific redirect. It is that page's layout for their household, behind
+that page's own guard (scope check and audit), with a greeting above it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from dashboard.access import ALL_ROLES, guarded_layout
 from dashboard.components import add_page, page_header
 from dashboard.context import principal
 from dashboard.i18n import _
+from dashboard.pages import maand
 from dashboard.shell import nav_items, role_label
 from store.users import Role
 
@@ -30,6 +36,13 @@ def _explanation(role: Role) -> str:
 @guarded_layout(roles=ALL_ROLES, action="start.page")
 def layout(**_query: Any) -> Any:
     who = principal()
+    if who.role is Role.DEELNEMER and who.household_code:
+        return html.Div(
+            [
+                html.P(_("Welcome, {name}").format(name=who.username), className="lead mb-2"),
+                maand.layout(hid=who.household_code),
+            ]
+        )
     links = [
         html.Li(dcc.Link(label, href=path), className="list-group-item")
         for label, path in nav_items(who)

@@ -171,11 +171,37 @@ def test_refused_access_shows_a_message_and_a_withdrawn_consent_counts_at_once(
         engine.dispose()
 
 
+def test_the_participant_lands_on_their_month(visit: Any, world_template: World) -> None:
+    v = visit()
+    v.login("deelnemer", world_template.passwords["deelnemer"])
+    v.page.get_by_text("Inkomsten deze maand").wait_for()
+    assert v.page.url == v.site + "/"
+    assert "April 2024" in v.page.locator("#mm-summary").inner_text()
+    assert v.csp_errors() == []
+
+
+def test_the_coach_sorts_the_caseload(visit: Any, world_template: World) -> None:
+    v = visit()
+    v.login("jdevries", world_template.passwords["jdevries"])
+    v.open("/caseload", "Huishoudens in uw caseload")
+    v.page.get_by_text("Dringendste signaal").wait_for()
+    first = v.page.locator("#cl-table tbody th").first
+    assert first.inner_text() == world_template.seed  # needs attention: consent, signals open
+    v.page.get_by_role("button", name="Huishoudcode").click()
+    first.get_by_text(world_template.waiting).wait_for()  # by code: DEMO-0000.. before DEMO-SEED
+    codes = v.page.locator("#cl-table tbody th").all_inner_texts()
+    assert codes == sorted(codes) and world_template.seed in codes
+    assert v.csp_errors() == []
+
+
 def test_the_participants_month_page_with_its_charts(visit: Any, world_template: World) -> None:
     v = visit()
     v.login("deelnemer", world_template.passwords["deelnemer"])
-    v.page.get_by_role("link", name="Mijn maand").first.click()
-    v.page.get_by_text("Inkomsten deze maand").wait_for()
+    # the start page is this month page already (same ids): open it fresh, not by the link,
+    # or the old page's content would satisfy the waits below
+    path = f"/huishouden/{world_template.seed}/maand"
+    assert v.page.get_by_role("link", name="Mijn maand").first.get_attribute("href") == path
+    v.open(path, "Inkomsten deze maand")
     summary = v.page.locator("#mm-summary").inner_text()
     assert "April 2024" in summary and re.search(r"€\s1\.095,02", summary)
     assert "Leefgeld over deze week" in summary
@@ -210,7 +236,7 @@ def test_the_analyst_page_and_its_export(visit: Any, world_template: World) -> N
 
 PAGES = [  # (user or None, path, text that shows the page has rendered)
     (None, "/login", "Inloggen"),
-    ("deelnemer", "/", "Welkom, deelnemer"),
+    ("deelnemer", "/", "Inkomsten deze maand"),  # a participant's start page is their month
     ("deelnemer", "/huishouden/{seed}/overzicht", "Saldo eind van periode"),
     ("deelnemer", "/huishouden/{seed}/maand", "Inkomsten deze maand"),
     ("deelnemer", "/huishouden/{seed}/gegevens", "Wie mijn gegevens heeft bekeken"),

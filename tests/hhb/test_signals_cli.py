@@ -22,6 +22,8 @@ from hhb.cli import main
 from hhb.demo.files import write_world
 from hhb.demo.load import load_world
 from hhb.demo.seed import SEED_CODE
+from hhb.signals_view import load_inputs
+from store.classification import classified_transactions
 from store.db import make_engine, migrate, session_scope
 from store.models import AuditEvent
 from tests.hhb.test_demo_seed import CLOSING
@@ -196,3 +198,26 @@ def test_mistakes_give_one_dutch_line(
     assert result.exit_code == code, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("month", [None, "2024-11"])
+def test_inputs_from_an_already_classified_history_are_the_same(
+    seed_db: Path, month: str | None
+) -> None:
+    """The Regelingen page passes the history it classified; a past month classifies its part
+    again (classification may look ahead), the whole history is used as it is."""
+    engine = make_engine(f"sqlite:///{seed_db}")
+    try:
+        with session_scope(engine) as session:
+            read = load_inputs(session, SEED_CODE, month)
+            passed = load_inputs(
+                session, SEED_CODE, month, classified=classified_transactions(session, SEED_CODE)
+            )
+    finally:
+        engine.dispose()
+    assert (passed.as_of, passed.since, passed.balance_known) == (
+        read.as_of, read.since, read.balance_known
+    )  # fmt: skip
+    assert passed.transactions.equals(read.transactions)
+    assert passed.series.equals(read.series) and passed.context.equals(read.context)
+    assert read.series.height and read.series["rubriek"].null_count() < read.series.height

@@ -22,6 +22,7 @@ from store.households import create_household
 from store.models import AuditEvent
 from tests.dashboard.conftest import Login, World
 from tests.dashboard.dashclient import DashClient, text_of
+from tests.dashboard.test_access import open_page
 
 NBSP = "\u00a0"
 
@@ -127,3 +128,23 @@ def test_mid_month_fixed_costs_still_to_come_agree_with_the_forecast(
     left = view.leefgeld_left_week_cents
     assert left == view.budget.leefgeld_week_cents - view.leefgeld_spent_week_cents
     assert view.history[-1].day == as_of and view.history[-1].balance_cents == view.balance_cents
+
+
+def test_a_participant_lands_on_their_month_and_the_other_roles_on_the_start_page(
+    app: Dash, as_user: Login, world: World
+) -> None:
+    participant = open_page(as_user("deelnemer"), "/")
+    assert "Welkom, deelnemer" in participant and "Mijn maand" in participant
+    assert "Signalen" in participant and "Ga naar" not in participant
+    with session_scope(app.server.extensions["hhb"].engine) as session:
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.actor == "deelnemer")
+        ).all()
+    assert "dashboard.month.page" in actions  # the month page's own guard ran
+    # the page at / is the month page of their own household: its data comes from there
+    out = show(as_user("deelnemer"), world.seed, None)
+    assert out["mm-month"]["value"] == "2024-04"
+    for username in ("jdevries", "analist", "beheerder"):
+        start = open_page(as_user(username), "/")
+        assert f"Welkom, {username}" in start and "Ga naar" in start
+        assert "Mijn maand" not in start and "Signalen" not in start
