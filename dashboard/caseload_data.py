@@ -1,7 +1,8 @@
 """The coach's caseload at a glance: per consenting household what needs attention.
 
 The figures are the household facts that the municipal aggregates are made of
-(:func:`reports.facts.build_facts` restricted to the coach's consenting households, then
+(:func:`reports.facts_snapshot.facts_of`: the kept batch facts while current, else
+:func:`reports.facts.build_facts` restricted to the coach's consenting households, then
 :func:`reports.facts_budget.fill_budget` and :func:`reports.facts_regelingen.fill_regelingen`),
 so the caseload and the aggregates count the same thing, and each figure equals the command a
 coach would run for one household:
@@ -35,9 +36,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from budget.signals import SignalKind
-from reports.facts import Regeling, build_facts, regeling_column, signal_column
-from reports.facts_budget import fill_budget
-from reports.facts_regelingen import INVISIBLE, fill_regelingen
+from reports.facts import Regeling, regeling_column, signal_column
+from reports.facts_regelingen import INVISIBLE
+from reports.facts_snapshot import facts_of
 from store.access import caseload
 from store.models import Household, Transaction
 from store.profiles import profile_on
@@ -121,11 +122,7 @@ def caseload_rows(session: Session, coach: str, year: int, today: dt.date) -> li
 def _facts(session: Session, codes: Sequence[str], year: int) -> dict[str, dict[str, Any]]:
     if not codes:
         return {}
-    facts = build_facts(session, year, households=codes)
-    if facts.frame.height == 0:
-        return {}
-    facts, _stats = fill_budget(session, facts)
-    facts, _stats = fill_regelingen(session, facts)
+    facts = facts_of(session, year, codes)
     return {str(r["household"]): r for r in facts.frame.iter_rows(named=True)}
 
 

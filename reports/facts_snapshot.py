@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import polars as pl
@@ -126,3 +126,31 @@ def current(session: Session, municipality: str, year: int, actor: str) -> Facts
         return made[municipality]
     facts = build_facts(session, year, municipality)  # no household there that year
     return Facts(facts, utcnow(), 0.0, True)
+
+
+def facts_of(session: Session, year: int, households: Collection[str]) -> HouseholdFacts:
+    """The filled facts of these households in ``year``: taken from the kept snapshots while
+    they are current, computed for any household they do not hold (a coach's caseload view
+    reads a few rows instead of running the budget and the rules for every household)."""
+    version = facts_snapshots.inputs_version(session, FACTS_FORMAT)
+    wanted = set(households)
+    parts: list[HouseholdFacts] = []
+    for municipality, made_year, made_from, _count, _at in facts_snapshots.snapshots(session):
+        if made_year != year or made_from != version:
+            continue
+        found = facts_snapshots.load(session, municipality, year)
+        assert found is not None
+        frame = _decode(found.frame).filter(pl.col("household").is_in(sorted(wanted)))
+        if frame.height:
+            parts.append(HouseholdFacts(frame, found.unavailable, found.sources))
+    missing = wanted - {c for p in parts for c in p.frame["household"].to_list()}
+    if missing or not parts:
+        made = build_facts(session, year, households=sorted(missing))
+        if made.frame.height:
+            made, _ = fill_budget(session, made)
+            made, _ = fill_regelingen(session, made)
+        parts.append(made)
+    frame = pl.concat([p.frame for p in parts], how="vertical")
+    unavailable = {k: v for p in parts for k, v in p.unavailable.items()}
+    sources = {k: v for p in parts for k, v in p.sources.items()}
+    return HouseholdFacts(frame, unavailable, sources)

@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner, Result
 from polars.testing import assert_frame_equal
 from sqlalchemy import func, select
 
 from hhb.cli import main
-from reports.facts_snapshot import compute, current, stored
+from reports.facts_snapshot import compute, current, facts_of, refresh, stored
 from store.db import make_engine, session_scope
 from store.models import AuditEvent, FactsSnapshot, Transaction, utcnow
 from tests.reports.helpers import demo_database
@@ -125,3 +126,28 @@ def test_refresh_without_transactions_says_what_to_do(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "importeer eerst afschriften" in result.output
     assert "Traceback" not in result.output
+
+
+def test_facts_of_households_reads_kept_rows_and_computes_the_rest(world: Path) -> None:
+    engine = make_engine(f"sqlite:///{world}")
+    with session_scope(engine) as session:
+        refresh(session, 2024, "analist")
+        whole, _ = compute(session, 2024, None)
+        codes = [*sorted(whole.frame["household"].to_list())[:3], "GEEN-HUISHOUDEN"]
+        expected = whole.frame.filter(pl.col("household").is_in(codes)).sort("household")
+        kept = facts_of(session, 2024, codes)
+        assert_frame_equal(kept.frame.sort("household"), expected)
+        # the data change: the kept rows are stale, so every household is computed again
+        tx = session.scalars(
+            select(Transaction).where(Transaction.deleted_at.is_(None)).order_by(Transaction.id)
+        ).first()
+        assert tx is not None
+        tx.deleted_at, tx.deleted_by = utcnow(), "deelnemer"
+        session.flush()
+        again, _ = compute(session, 2024, None)
+        fresh = facts_of(session, 2024, codes)
+        assert_frame_equal(
+            fresh.frame.sort("household"),
+            again.frame.filter(pl.col("household").is_in(codes)).sort("household"),
+        )
+    engine.dispose()
