@@ -54,8 +54,8 @@ it (so the signals classify the transactions up to then on their own, the heavie
 def core(world: Path, year: int, parts_limit: int | None) -> None:
     from budget.classify import rules_frame
     from budget.norms import food_minimum_frame
-    from reports.facts_batch import STATEMENT_SCHEMA
     from reports.facts_budget_batch import MONTHS_SCHEMA, Chunk, chunk_rows
+    from store.bulk import STATEMENT_SCHEMA
 
     everyone = members(world)
     paths = sorted((world / "transactions").glob("part-*.parquet"))[:parts_limit]

@@ -7,7 +7,7 @@ its marker matches. Then, in this process and back to back on the same household
 
 1. ``facts_regelingen_batch``: :func:`reports.facts_regelingen.fill_regelingen` (per chunk of
    households: the store read at once, one engine run, the outcomes derived at once); split
-   into the store reads (``load``: :func:`entitlement.batch.load_households` per chunk: a few
+   into the store reads (``load``: :func:`entitlement.batch_inputs.load_households` per chunk: a few
    queries, one classification, one income computation) and the batch core (``core``: engine
    inputs, one engine run, outcomes, clawback, income against the social minimum:
    :func:`reports.facts_regelingen_batch.chunk_update`);
@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from entitlement.batch import load_households  # noqa: E402
+from entitlement.batch_inputs import load_households  # noqa: E402
 from entitlement.rules.registry import default_rules  # noqa: E402
 from reports.facts import build_facts  # noqa: E402
 from reports.facts_regelingen import (  # noqa: E402

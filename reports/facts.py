@@ -31,7 +31,7 @@ from budget.categories import Rubriek
 from budget.classify import classify
 from budget.signals import SignalKind
 from ingest.profile import HouseholdProfile, Role
-from reports import facts_batch as batch
+from store import bulk
 from store.classification import CONTEXT_DAYS
 from store.models import Household
 from store.profiles import RecordedProfile
@@ -350,10 +350,8 @@ def _classified_year(session: Session, ids: dict[str, int], year: int) -> pl.Dat
     """:func:`store.classification.classified_transactions` over ``year`` for many households:
     the months before it classified along, then dropped."""
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    frame = batch.transactions(
-        session, ids, start=first - dt.timedelta(days=CONTEXT_DAYS), end=last
-    )
-    out = classify(frame, batch.rules(session, ids))
+    frame = bulk.transactions(session, ids, start=first - dt.timedelta(days=CONTEXT_DAYS), end=last)
+    out = classify(frame, bulk.rules(session, ids))
     return out.filter(pl.col("booking_date") >= first)
 
 
@@ -376,9 +374,9 @@ def build_facts(
         query = query.where(Household.code.in_(list(households)))
     codes = list(session.scalars(query))
     rows: list[dict[str, object]] = []
-    for chunk in batch.chunks(codes):
-        ids = batch.household_ids(session, chunk)
-        profiles = batch.Profiles(session, ids)
+    for chunk in bulk.chunks(codes):
+        ids = bulk.household_ids(session, chunk)
+        profiles = bulk.Profiles(session, ids)
         taking_part: dict[str, dict[str, object]] = {}
         for code in chunk:
             found = _profile_for_year(profiles.history(code), year)

@@ -38,8 +38,8 @@ from budget.norms import food_minimum
 from budget.plan import budget_frame
 from budget.recurring import detect_recurring
 from budget.signals import CONTEXT_SCHEMA, SignalKind, attach_rubriek, detect_signals
-from reports import facts_batch as batch
 from reports.facts import BUDGET_COLUMNS, FACTS_SCHEMA, SIGNAL_COLUMNS, signal_column
+from store import bulk
 from store.signal_settings import margins_frame
 
 FORECAST_MONTHS: Final = 12
@@ -73,7 +73,7 @@ class Chunk:
     rules: pl.DataFrame
     """The coach's classification rules (:func:`budget.classify.rules_frame`)."""
     statements: pl.DataFrame
-    """``household, first_opening, last_closing`` (:data:`reports.facts_batch.STATEMENT_SCHEMA`;
+    """``household, first_opening, last_closing`` (:data:`store.bulk.STATEMENT_SCHEMA`;
     households without statements may be left out)."""
     margins: pl.DataFrame
     """``household`` and stored margins (null: default), as :func:`store.signal_settings.
@@ -260,7 +260,7 @@ def chunk_rows(chunk: Chunk, pairs: pl.DataFrame) -> pl.DataFrame:
     return out.select(pl.col(c).cast(t) for c, t in ROW_SCHEMA.items())
 
 
-def _store_minimum(profiles: batch.Profiles) -> MinimumFn:
+def _store_minimum(profiles: bulk.Profiles) -> MinimumFn:
     def minimum(months: pl.DataFrame) -> pl.DataFrame:
         rows = []
         for code, month in months.iter_rows():
@@ -275,17 +275,17 @@ def _store_minimum(profiles: batch.Profiles) -> MinimumFn:
 
 def store_chunk(session: Session, codes: Sequence[str]) -> Chunk:
     """A chunk of households read from the store, one query per table."""
-    ids = batch.household_ids(session, codes)
-    tx = batch.transactions(session, ids)
-    profiles = batch.Profiles(session, ids)
+    ids = bulk.household_ids(session, codes)
+    tx = bulk.transactions(session, ids)
+    profiles = bulk.Profiles(session, ids)
 
     def balances(days: dict[str, dt.date]) -> dict[str, int | None]:
-        return batch.balances_at_start(session, ids, days, tx)
+        return bulk.balances_at_start(session, ids, days, tx)
 
     return Chunk(
         transactions=tx,
-        rules=batch.rules(session, ids),
-        statements=batch.statement_dates(session, ids),
+        rules=bulk.rules(session, ids),
+        statements=bulk.statement_dates(session, ids),
         margins=margins_frame(session, list(ids)),
         minimum=_store_minimum(profiles),
         balances=balances,
@@ -300,7 +300,7 @@ def budget_rows(
     pairs = pairs.select(pl.col("household").cast(pl.String), pl.col("year").cast(pl.Int32))
     codes = pairs["household"].unique(maintain_order=True).to_list()
     parts = [pl.DataFrame(schema=ROW_SCHEMA)]
-    for codes_part in batch.chunks(codes, chunk_households):
+    for codes_part in bulk.chunks(codes, chunk_households):
         wanted = pairs.filter(pl.col("household").is_in(list(codes_part)))
         parts.append(chunk_rows(store_chunk(session, codes_part), wanted))
     rows = pl.concat(parts)

@@ -42,7 +42,7 @@ from typing import Final
 import polars as pl
 from sqlalchemy.orm import Session
 
-from entitlement.batch import load_households
+from entitlement.batch_inputs import load_households
 from entitlement.household import load_household
 from entitlement.loket import Outcomes, household_outcomes
 from entitlement.rules.registry import Rules, default_rules

@@ -110,8 +110,17 @@ _POSTCODE = re.compile(r"^(\d{4}) ?([A-Z]{2})$")
 def load_profile(data: bytes, filename: str) -> HouseholdProfile:
     """Read a profile (YAML or JSON); raise :class:`IngestError` naming field, reason and line."""
     doc, lines = read_document(data, filename)
+    return profile_from_document(doc, filename, lines)
+
+
+def profile_from_document(
+    doc: Any, filename: str, lines: dict[Path, int] | None = None
+) -> HouseholdProfile:
+    """A profile from parsed plain data, with the checks of :func:`load_profile`; ``lines``
+    (field to line, for messages) is left out for a document that has no file, e.g. one read
+    back from the store."""
     problem = first_error(_VALIDATOR, doc)
-    f = Fields(filename, lines)
+    f = Fields(filename, lines or {})
     if problem is not None:
         raise f.fail(*problem)
 

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from budget.categories import Rubriek
 from budget.classify import RuleMatch
 from ingest.profile import Role
-from reports import facts_batch
 from reports.facts import (
     BUDGET_COLUMNS,
     FACTS_SCHEMA,
@@ -30,6 +29,7 @@ from reports.facts import (
 )
 from reports.facts_budget import household_row
 from reports.facts_budget_batch import ROW_SCHEMA, budget_rows
+from store import bulk
 from store.classification import add_rule, classified_transactions
 from store.db import make_engine, session_scope
 from store.households import create_household, get_household
@@ -172,7 +172,7 @@ def test_build_facts_chunks_do_not_change_the_result(
     engine = make_engine(f"sqlite:///{world}")
     with session_scope(engine) as session:
         whole = build_facts(session, 2024).frame
-        monkeypatch.setattr(facts_batch, "CHUNK_HOUSEHOLDS", 2)
+        monkeypatch.setattr(bulk, "CHUNK_HOUSEHOLDS", 2)
         chunked = build_facts(session, 2024).frame
     engine.dispose()
     assert whole.height >= 4 and chunked.to_dicts() == whole.to_dicts()
@@ -185,10 +185,10 @@ def test_balances_in_batch_are_balance_at_start(world: Path) -> None:
             dt.date(2025, 6, 1)]  # fmt: skip
     known = 0
     with session_scope(engine) as session:
-        ids = facts_batch.household_ids(session, codes)
-        tx = facts_batch.transactions(session, ids)
+        ids = bulk.household_ids(session, codes)
+        tx = bulk.transactions(session, ids)
         for day in days:
-            got = facts_batch.balances_at_start(session, ids, dict.fromkeys(codes, day), tx)
+            got = bulk.balances_at_start(session, ids, dict.fromkeys(codes, day), tx)
             for code in codes:
                 assert got[code] == balance_at_start(session, code, day), (code, day)
                 known += got[code] is not None

@@ -17,9 +17,9 @@ from entitlement.batch import (
     batch_year_outcomes,
     coverage_frame,
     evaluate_chunk,
-    load_households,
     received_frame,
 )
+from entitlement.batch_inputs import load_households
 from entitlement.household import HouseholdData, load_household
 from entitlement.loket import household_outcomes
 from entitlement.rules.registry import default_rules

@@ -1,10 +1,14 @@
-"""Store reads for many households at once, for the household facts.
+"""Store reads for a chunk of households at once, for the batch facts.
 
 The store's own functions answer one household per call (``transactions_frame``,
-``statement_dates``, ``profile_on``, ``list_rules``); for a municipality of 100 000 households
-the facts would spend their time in queries. These read the same rows for a chunk of
-households in one query each, in the same order per household, so the budget modules (which
-work on many households at once) get exactly what the one-household path gives them.
+``statement_dates``, ``balance_at_start``, ``profile_on``, ``list_rules``); for a municipality of
+100 000 households the facts would spend their time in queries. Each function here reads the
+same rows for a chunk of households with one query per table, in the same order per household,
+so that the batch paths (:mod:`reports.facts_budget_batch`, :mod:`entitlement.batch_inputs`)
+get exactly what the one-household path gives them. Payments and toeslag decisions, which only
+the regelingen need, are in :mod:`store.bulk_benefits`.
+
+``ids`` is always the code-to-id map of :func:`household_ids`.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from budget.categories import Rubriek
-from budget.classify import Rule, RuleMatch, rules_frame
+from budget.classify import rules_frame
 from ingest.canonical import TRANSACTION_SCHEMA
-from ingest.profile import HouseholdProfile, load_profile
+from ingest.profile import HouseholdProfile
+from ingest.profile.loader import profile_from_document
+from store.classification import _rule
 from store.models import (
     Account,
     ClassificationRule,
@@ -31,12 +36,23 @@ from store.models import (
     Transaction,
 )
 from store.profiles import RecordedProfile
+from store.transactions import _COLUMNS
 
 CHUNK_HOUSEHOLDS = 2_000
 """Households read and worked out together: about 800 000 transactions for two years, a few
 hundred MB while classified; the chunk size changes memory and speed, never the result."""
 
-_COLUMNS = [c for c in TRANSACTION_SCHEMA if c not in ("household", "account")]
+STATEMENT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "household": pl.String,
+    "first_opening": pl.Date,
+    "last_closing": pl.Date,
+}
+
+BOOKING_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "household": pl.String,
+    "first_booking": pl.Date,
+    "last_booking": pl.Date,
+}
 
 
 def chunks(codes: Sequence[str], size: int | None = None) -> Iterator[Sequence[str]]:
@@ -47,9 +63,14 @@ def chunks(codes: Sequence[str], size: int | None = None) -> Iterator[Sequence[s
 
 
 def household_ids(session: Session, codes: Sequence[str]) -> dict[str, int]:
-    """Code to id of those households that exist."""
+    """Code to id of those households that exist (:func:`store.households.get_household`
+    without the error for an unknown code: those are left out)."""
     rows = session.execute(select(Household.code, Household.id).where(Household.code.in_(codes)))
     return {code: hid for code, hid in rows}
+
+
+def _codes(ids: dict[str, int]) -> dict[int, str]:
+    return {hid: code for code, hid in ids.items()}
 
 
 def transactions(
@@ -59,10 +80,9 @@ def transactions(
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> pl.DataFrame:
-    """The live transactions of the households in ``ids`` (:func:`store.transactions.
-    transactions_frame` for each, one after the other: per household ordered by account,
-    booking date and position)."""
-    codes = {hid: code for code, hid in ids.items()}
+    """The same as :func:`store.transactions.transactions_frame` (live rows) for many
+    households: one after the other, each ordered by account, booking date and position."""
+    codes = _codes(ids)
     query = (
         select(
             Transaction.household_id,
@@ -92,44 +112,21 @@ def transactions(
 
 
 def rules(session: Session, ids: dict[str, int]) -> pl.DataFrame:
-    """Every classification rule of the households (withdrawn ones included, as
-    :func:`store.classification.list_rules` gives them) as :func:`budget.classify.rules_frame`."""
-    codes = {hid: code for code, hid in ids.items()}
+    """The same as :func:`store.classification.list_rules` (withdrawn rules included) for many
+    households, as :func:`budget.classify.rules_frame`."""
+    codes = _codes(ids)
     rows = session.scalars(
         select(ClassificationRule)
         .where(ClassificationRule.household_id.in_(list(codes)))
         .order_by(ClassificationRule.household_id, ClassificationRule.id)
     ).all()
-    return rules_frame(
-        [
-            Rule(
-                id=r.id,
-                household=codes[r.household_id],
-                match=RuleMatch(r.match),
-                value=r.value,
-                rubriek=Rubriek(r.rubriek),
-                ketenpartner=r.ketenpartner,
-                created_by=r.created_by,
-                created_at=r.created_at,
-                withdrawn_at=r.withdrawn_at,
-                withdrawn_by=r.withdrawn_by,
-            )
-            for r in rows
-        ]
-    )
-
-
-STATEMENT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "household": pl.String,
-    "first_opening": pl.Date,
-    "last_closing": pl.Date,
-}
+    return rules_frame([_rule(r, codes[r.household_id]) for r in rows])
 
 
 def statement_dates(session: Session, ids: dict[str, int]) -> pl.DataFrame:
-    """First opening and last closing date per household (:func:`store.statement_dates.
-    statement_dates`); households without statements are left out."""
-    codes = {hid: code for code, hid in ids.items()}
+    """The same as :func:`store.statement_dates.statement_dates` for many households
+    (:data:`STATEMENT_SCHEMA`); households without statements are left out."""
+    codes = _codes(ids)
     rows = session.execute(
         select(
             Account.household_id,
@@ -145,8 +142,27 @@ def statement_dates(session: Session, ids: dict[str, int]) -> pl.DataFrame:
     )
 
 
+def booking_dates(session: Session, ids: dict[str, int]) -> pl.DataFrame:
+    """First and last booking date of the live transactions, the transaction half of
+    :func:`entitlement.household.coverage_of`, for many households (:data:`BOOKING_SCHEMA`);
+    households without transactions are left out."""
+    codes = _codes(ids)
+    rows = session.execute(
+        select(
+            Transaction.household_id,
+            func.min(Transaction.booking_date),
+            func.max(Transaction.booking_date),
+        )
+        .where(Transaction.household_id.in_(list(codes)), Transaction.deleted_at.is_(None))
+        .group_by(Transaction.household_id)
+    ).all()
+    return pl.DataFrame(
+        [(codes[h], first, last) for h, first, last in rows], schema=BOOKING_SCHEMA, orient="row"
+    )
+
+
 @dataclass(frozen=True, slots=True)
-class Closing:
+class _Closing:
     statement: int
     day: dt.date
     balance_cents: int
@@ -155,9 +171,9 @@ class Closing:
 def balances_at_start(
     session: Session, ids: dict[str, int], days: dict[str, dt.date], tx: pl.DataFrame
 ) -> dict[str, int | None]:
-    """:func:`store.transactions.balance_at_start` of each household on its day in ``days``,
-    with ``tx`` the households' live transactions (all of them: the closing found is moved by
-    the bookings between it and the day)."""
+    """The same as :func:`store.transactions.balance_at_start` for many households, each on its
+    own day in ``days``; ``tx``: the households' live transactions (:func:`transactions`, all
+    of them: the closing found is moved by the bookings between it and the day)."""
     wanted = {ids[c]: c for c in days if c in ids}
     accounts: dict[str, list[tuple[int, str]]] = {c: [] for c in wanted.values()}
     for aid, hid, identifier in session.execute(
@@ -166,7 +182,7 @@ def balances_at_start(
         .order_by(Account.id)
     ):
         accounts[wanted[hid]].append((aid, identifier))
-    closings: dict[int, list[Closing]] = {}
+    closings: dict[int, list[_Closing]] = {}
     for sid, aid, day, cents in session.execute(
         select(
             StatementRow.id,
@@ -182,7 +198,7 @@ def balances_at_start(
         )
     ):
         assert day is not None and cents is not None  # filtered in the query
-        closings.setdefault(aid, []).append(Closing(sid, day, cents))
+        closings.setdefault(aid, []).append(_Closing(sid, day, cents))
     by_account = {
         (str(h), str(a)): frame
         for (h, a), frame in tx.select("household", "account", "booking_date", "amount_cents")
@@ -190,15 +206,15 @@ def balances_at_start(
         .partition_by(["household", "account"], as_dict=True)
         .items()
     }
-    out: dict[str, int | None] = {}
-    for code, day in days.items():
-        out[code] = _balance(accounts.get(code, []), closings, by_account, code, day)
-    return out
+    return {
+        code: _balance(accounts.get(code, []), closings, by_account, code, day)
+        for code, day in days.items()
+    }
 
 
 def _balance(
     accounts: list[tuple[int, str]],
-    closings: dict[int, list[Closing]],
+    closings: dict[int, list[_Closing]],
     tx: dict[tuple[str, str], pl.DataFrame],
     code: str,
     day: dt.date,
@@ -229,12 +245,20 @@ def _balance(
 
 
 class Profiles:
-    """Every recorded profile version of a set of households, read in one query and loaded
-    (validated) once each when asked for: :func:`store.profiles.profile_history` and
-    :func:`store.profiles.profile_on` without a query per household."""
+    """Every recorded profile version of a chunk of households, read in one query:
+    :func:`store.profiles.profile_history` and :func:`store.profiles.profile_on` without a
+    query per household.
+
+    Parsing and validating a stored document is the costly part of these reads, so each
+    distinct document is parsed once, when first asked for (rows with the same document, e.g.
+    a profile recorded again unchanged, share the result). The document is read as
+    :func:`store.profiles._load` reads it (JSON text, decimals kept as text, the profile
+    schema and checks of :func:`ingest.profile.load_profile`), without the YAML pass that
+    only finds line numbers for error messages about a file.
+    """
 
     def __init__(self, session: Session, ids: dict[str, int]) -> None:
-        codes = {hid: code for code, hid in ids.items()}
+        codes = _codes(ids)
         self._rows: dict[str, list[ProfileVersion]] = {}
         for row in session.scalars(
             select(ProfileVersion)
@@ -242,13 +266,25 @@ class Profiles:
             .order_by(ProfileVersion.household_id, ProfileVersion.valid_from, ProfileVersion.id)
         ):
             self._rows.setdefault(codes[row.household_id], []).append(row)
-        self._loaded: dict[int, HouseholdProfile] = {}
+        self._by_row: dict[int, HouseholdProfile] = {}
+        self._by_text: dict[str, HouseholdProfile] = {}
+
+    @property
+    def parsed(self) -> int:
+        """How many distinct documents were parsed so far."""
+        return len(self._by_text)
 
     def _load(self, row: ProfileVersion) -> HouseholdProfile:
-        if row.id not in self._loaded:
-            text = json.dumps(row.document).encode()
-            self._loaded[row.id] = load_profile(text, f"profiel {row.valid_from}")
-        return self._loaded[row.id]
+        found = self._by_row.get(row.id)
+        if found is None:
+            text = json.dumps(row.document)
+            found = self._by_text.get(text)
+            if found is None:
+                document = json.loads(text, parse_float=str)
+                found = profile_from_document(document, f"profiel {row.valid_from}")
+                self._by_text[text] = found
+            self._by_row[row.id] = found
+        return found
 
     def history(self, code: str) -> list[RecordedProfile]:
         """Every version, oldest validity first, recordings in the order they were made."""
