@@ -19,7 +19,11 @@ compact table: one row per household and parameter state (the months in which al
 the regeling reads, its dependencies' included, have the same version), one row per
 household-month only where an input changes within a state, three shared rows for "buiten
 periode", "andere gemeente" and "gemeente onbekend", and per household-month the table row that
-holds its values (see ``entitlement/rules/result.py``). ``Evaluation.row(i)`` gives one
+holds its values (see ``entitlement/rules/result.py``; for a frame in household order that index
+is kept per household: its first row and its month-to-state map, plus the months set apart,
+from which every household-month's row follows). A municipal scheme is computed only for the
+households with a month in that municipality; the other household-months share the
+"andere gemeente" row. ``Evaluation.row(i)`` gives one
 household-month with every column, as ``hhb explain`` and the dashboard's "Hoe is dit
 berekend?" read it; ``Evaluation.frame()`` (what ``evaluate`` returns) spreads every column over
 all household-months. The per-case check below reads its rows through ``Evaluation.row``.

@@ -58,6 +58,7 @@ from entitlement.rules.result import (
     Evaluation,
     Indexed,
     Outcome,
+    RowIndex,
     Table,
     column,
 )
@@ -142,9 +143,10 @@ def evaluate_compact(
     intervals: set[tuple[int, int]] = set()
     read_elsewhere: set[str] = set()  # steps another regeling reads (bijstand.norm)
     for name in names:
-        (direct if name in wanted else indirect).update(used_inputs(rules[name]))
-        intervals |= child_intervals(rules[name])
-        read_elsewhere |= _extern_refs(rules[name])
+        uses, children, reads = _reads(rules[name])
+        (direct if name in wanted else indirect).update(uses)
+        intervals |= children
+        read_elsewhere |= reads
     # A column only a dependency needs may be absent: those rows then see it as empty, so a step
     # that uses it is "niet berekend" while steps that do not (bijstand.vermogensgrens) still work.
     present = direct | {n for n in indirect if INPUTS[n].column in frame.columns}
@@ -152,7 +154,6 @@ def evaluate_compact(
     inputs = input_arrays(frame, present)
     for absent in (indirect - present) - {CHILDREN, MUNICIPALITY}:
         inputs[absent] = (np.zeros(frame.height), np.ones(frame.height, dtype=bool))
-    counts = packed_child_counts(frame, intervals)
     computed: dict[str, Indexed] = {}
     constancy = layout.Constancy()
 
@@ -160,6 +161,7 @@ def evaluate_compact(
         deps = tuple(rules[d] for d in sorted(rules.dependencies(name)))
         for dep in deps:  # started earlier (the pool runs tasks in order): wait for its steps
             done[dep.name].result()
+        counts = packed.result() if _reads(rules[name])[1] else _NO_COUNTS
         with np.errstate(all="ignore"):  # masked rows may hold anything; their result is null
             table = _run(
                 rules[name], deps, frame, months, inputs, counts, computed, chunk_rows, constancy
@@ -174,10 +176,29 @@ def evaluate_compact(
     workers = THREADS if frame.height >= _THREADED_FROM and len(names) > 1 else 1
     done: dict[str, Future[Table]] = {}
     with ThreadPoolExecutor(workers) as pool:
+        # The children's ages are counted first, beside the regelingen that do not read them.
+        packed = pool.submit(packed_child_counts, frame, intervals)
         for name in names:
             done[name] = pool.submit(run, name)
         tables = {name: done[name].result() for name in names}
-    return Evaluation(frame, tables, _zeros, workers)
+    return Evaluation(frame, tables)
+
+
+_NO_COUNTS = ChildCounts((), None, {})  # for a regeling that reads no children's ages
+_READS: dict[int, tuple[Regeling, tuple[set[str], set[tuple[int, int]], set[str]]]] = {}
+
+
+def _reads(regeling: Regeling) -> tuple[set[str], set[tuple[int, int]], set[str]]:
+    """The inputs, child age intervals and other regelingen's steps a regeling reads (walked
+    once per regeling object; the sets are shared, do not change them)."""
+    hit = _READS.get(id(regeling))
+    if hit is not None and hit[0] is regeling:
+        return hit[1]
+    found = (used_inputs(regeling), child_intervals(regeling), _extern_refs(regeling))
+    if len(_READS) > 256:  # rules rebuilt over and over (what-if, tests): start afresh
+        _READS.clear()
+    _READS[id(regeling)] = (regeling, found)  # keeps ``regeling`` alive: ids stay unique
+    return found
 
 
 def _extern_refs(regeling: Regeling) -> set[str]:
@@ -197,9 +218,16 @@ class _Pieces:
     mappings; only the pages of rows actually written are ever touched.
     """
 
-    def __init__(self, regeling: Regeling, n: int) -> None:
+    def __init__(self, regeling: Regeling, n: int, u: int | None = None) -> None:
+        """With ``u`` the frame is in household order (U months each) and every household is
+        computed as a whole: the row index is kept per household (see :class:`RowIndex`)."""
         self.regeling = regeling
-        self.index = _zeros(n, np.int32 if n < 2**31 - 8 else np.int64)  # 0: ROW_PERIOD
+        dtype = np.int32 if n < 2**31 - 8 else np.int64
+        self.rows = (
+            RowIndex(_zeros(n, dtype))  # 0: ROW_PERIOD
+            if u is None
+            else RowIndex.per_household(n // u, u, dtype, _zeros)
+        )
         capacity = n + SHARED_STATUS.size
         steps: dict[str, np.ndarray] = {}
         for name in regeling.step_names:
@@ -227,8 +255,10 @@ class _Pieces:
         batch: Batch,
         rows: slice | np.ndarray,
         states: np.ndarray | None = None,
+        households: slice | np.ndarray | None = None,
     ) -> None:
-        """Evaluate one block into the next distinct rows; ``rows`` are its household-months.
+        """Evaluate one block into the next distinct rows; ``rows`` are its household-months
+        (``households``: the households they make up, when the index is kept per household).
 
         Without ``states`` every household-month is a distinct row; with it the block is
         (households, S) compressed and ``states`` gives each month's state.
@@ -236,19 +266,29 @@ class _Pieces:
         count = int(np.prod(batch.shape)) if batch.tiled else batch.shape[0]
         target = slice(self.size, self.size + count)
         plan.run(batch, target, self.buffers)
+        step_names = plan.step_names
         for name in self.buffers.steps:
-            if name not in plan.step_names:  # a step of another logic version
+            if name not in step_names:  # a step of another logic version
                 self.buffers.mark(batch, name, target, True)
+        if self.rows.first is not None:
+            assert households is not None and batch.tiled
+            first = np.arange(
+                target.start, target.stop, batch.shape[1], dtype=self.rows.first.dtype
+            )
+            self.rows.place(households, first, states)
+            self.size = target.stop
+            return
+        index = self.rows.array()
         if states is None:
-            self.index[rows] = np.arange(target.start, target.stop, dtype=self.index.dtype)
+            index[rows] = np.arange(target.start, target.stop, dtype=index.dtype)
         else:
-            households, width = batch.shape
-            first = np.arange(target.start, target.stop, width, dtype=self.index.dtype)
-            place = first[:, None] + states.astype(self.index.dtype)[None, :]
+            count_households, width = batch.shape
+            first = np.arange(target.start, target.stop, width, dtype=index.dtype)
+            place = first[:, None] + states.astype(index.dtype)[None, :]
             if isinstance(rows, slice):
-                self.index[rows].reshape(households, states.size)[...] = place
+                index[rows].reshape(count_households, states.size)[...] = place
             else:
-                self.index[rows] = place.reshape(-1)
+                index[rows] = place.reshape(-1)
         self.size = target.stop
 
     def table(self) -> Table:
@@ -263,7 +303,7 @@ class _Pieces:
             missing[name] = mask[:size]
         return Table(
             regeling=self.regeling,
-            index=self.index,
+            rows=self.rows,
             steps={name: values[:size] for name, values in b.steps.items()},
             missing=missing,
             status=b.status[:size],
@@ -288,27 +328,80 @@ def _run(
     version_of = np.array(
         [_version_index(regeling, day) for day in months.dates] or [-1], dtype=np.int16
     )
-    pieces = _Pieces(regeling, n)
+    u = len(months.dates)
+    # One logic version for every month of a frame in household order: every household is
+    # computed as a whole, so its rows follow from its first row (see RowIndex).
+    whole = (
+        u > 1
+        and bool((version_of == version_of[0]).all())
+        and version_of[0] >= 0
+        and constancy.tiled(months.index, u)
+    )
+    pieces = _Pieces(regeling, n, u if whole else None)
+    applies: np.ndarray | None = None
+    unknown_place: np.ndarray | None = None
+    here: np.ndarray | None = None  # the rows computed for a municipal scheme
+    if regeling.level is Level.GEMEENTELIJK:
+        assert regeling.municipality is not None
+        applies, unknown_place = municipality_mask(frame, regeling.municipality)
+        here = _whole_households(applies, months, constancy)
     for vi in range(len(regeling.versions)):
         month_sel = version_of == vi
         if not month_sel.any():
             continue
-        # A municipal scheme is computed for every row and overruled elsewhere afterwards:
-        # cheaper than gathering the rows of one municipality out of a frame in store order.
-        idx = None if month_sel.all() else np.flatnonzero(month_sel[months.index])
+        # A municipal scheme is computed only for the households with a month in that
+        # municipality (whole households, so a block still holds U months per household);
+        # the other rows are overruled below.
+        households = None
+        if here is None:
+            idx = None if month_sel.all() else np.flatnonzero(month_sel[months.index])
+        else:
+            chosen = here if month_sel.all() else here & month_sel[months.index]
+            idx = None if chosen.all() else np.flatnonzero(chosen)
+            if idx is not None and month_sel.all() and constancy.tiled(months.index, u):
+                households = idx[::u] // u  # whole households: blocks gather what they read
         if idx is not None and idx.size == 0:
             continue
         plan = plan_for(regeling, vi)
         _run_version(
-            plan, deps, months, idx, n, inputs, counts, computed, pieces, chunk_rows, constancy
+            plan,
+            deps,
+            months,
+            idx,
+            households,
+            n,
+            inputs,
+            counts,
+            computed,
+            pieces,
+            chunk_rows,
+            constancy,
         )
-    if regeling.level is Level.GEMEENTELIJK:
-        assert regeling.municipality is not None
-        applies, unknown_place = municipality_mask(frame, regeling.municipality)
-        pieces.index[~applies] = ROW_ELSEWHERE
+    first = pieces.rows.first
+    if applies is not None and first is not None:
+        assert here is not None
+        first[~here[::u]] = ROW_ELSEWHERE  # no month here: all elsewhere (no month map)
+        apart = ~applies & here if unknown_place is None else ~applies & (here | unknown_place)
+        fix_rows = np.flatnonzero(apart)
+        fix_values = np.full(fix_rows.size, ROW_ELSEWHERE, dtype=first.dtype)
         if unknown_place is not None:
-            pieces.index[unknown_place] = ROW_UNKNOWN_PLACE
+            fix_values[unknown_place[fix_rows]] = ROW_UNKNOWN_PLACE
+        pieces.rows.fix_rows, pieces.rows.fix_values = fix_rows, fix_values
+    elif applies is not None:
+        index = pieces.rows.array()
+        index[~applies] = ROW_ELSEWHERE
+        if unknown_place is not None:
+            index[unknown_place] = ROW_UNKNOWN_PLACE
     return pieces.table()
+
+
+def _whole_households(rows: np.ndarray, months: Months, constancy: layout.Constancy) -> np.ndarray:
+    """``rows`` widened to every month of a household with one of them (frames that come
+    household by household, U months each; otherwise ``rows`` itself)."""
+    u = len(months.dates)
+    if not constancy.tiled(months.index, u):
+        return rows
+    return np.repeat(rows.reshape(-1, u).any(axis=1), u)
 
 
 def _version_index(regeling: Regeling, day: dt.date) -> int:
@@ -343,6 +436,7 @@ def _run_version(
     deps: tuple[Regeling, ...],
     months: Months,
     idx: np.ndarray | None,
+    households: np.ndarray | None,
     n: int,
     inputs: dict[str, Val],
     counts: ChildCounts,
@@ -351,26 +445,29 @@ def _run_version(
     chunk_rows: int,
     constancy: layout.Constancy,
 ) -> None:
+    """Evaluate the rows ``idx`` (all when None); with ``households`` those rows are every month
+    of these households of a frame in household order, and blocks gather them as they go."""
     full = month_data(plan.regeling, months)
     plan.prepare_month(full)
-    mi_all = months.index if idx is None else months.index[idx]
+    gather = None if households is not None else idx
     own: list[dict[Any, Val]] = [
         {
-            k: inputs[k] if idx is None else _slice(inputs[k], idx)
+            k: inputs[k] if gather is None else _slice(inputs[k], gather)
             for k in plan.inputs
             if k in inputs
         },
         {
             w: (counts.words[w], counts.missing)
-            if idx is None
-            else _slice((counts.words[w], counts.missing), idx)
+            if gather is None
+            else _slice((counts.words[w], counts.missing), gather)
             for w in sorted({f[0] for k in plan.intervals for f in counts.fields[k]})
         },
     ]
-    extern = {k: computed[k] if idx is None else computed[k].subset(idx) for k in plan.extern}
+    extern = {k: computed[k] if gather is None else computed[k].subset(gather) for k in plan.extern}
     total = n if idx is None else idx.size
     u = len(months.dates)
-    if not constancy.tiled(mi_all, u):
+    mi_all = months.index if gather is None else months.index[gather]
+    if households is None and not constancy.tiled(mi_all, u):
         for start in range(0, total, chunk_rows):
             rows = slice(start, min(total, start + chunk_rows))
             mi = mi_all[rows]
@@ -395,11 +492,11 @@ def _run_version(
 
     def constant(rows: slice) -> bool:
         return compressed is not None and layout.constant_within(
-            values, rows, u, rep_of_month, constancy
+            values, rows, u, rep_of_month, constancy, households
         )
 
     def tiled(rows: slice, shrink: bool) -> None:
-        args = (idx, own, counts, extern, full, compressed, reps, state_of, pieces)
+        args = (idx, households, own, counts, extern, full, compressed, reps, state_of, pieces)
         _run_tiled(plan, rows, shrink, *args)
 
     # A compressed block holds S (not U) values per household, so it may hold U/S times as
@@ -433,6 +530,7 @@ def _run_tiled(
     rows: slice,
     shrink: bool,
     idx: np.ndarray | None,
+    households: np.ndarray | None,
     own: list[dict[Any, Val]],
     counts: ChildCounts,
     extern: dict[str, Indexed],
@@ -445,8 +543,9 @@ def _run_tiled(
     """One block of whole households; with ``shrink`` one row per state, not per month."""
     u = state_of.size
     use = reps if shrink else None
-    ins, words = ({k: layout.view(v, rows, u, use) for k, v in d.items()} for d in own)
-    ext = {k: e.view(rows, u, use) for k, e in extern.items()}
+    at = None if households is None else layout.positions(households, rows, u, use)
+    ins, words = ({k: layout.view(v, rows, u, use, at) for k, v in d.items()} for d in own)
+    ext = {k: e.view(rows, u, use, at) for k, e in extern.items()}
     ins = {k: as_numbers(k, v) for k, v in ins.items()}
     cnt = _unpack(counts, plan.intervals, words)
     height = (rows.stop - rows.start) // u
@@ -461,4 +560,8 @@ def _run_tiled(
         shape=(height, reps.size if shrink else u),
     )
     target = rows if idx is None else idx[rows]
-    pieces.run(plan, batch, target, state_of if shrink else None)
+    whole: slice | np.ndarray | None = None
+    if pieces.rows.first is not None:
+        part = slice(rows.start // u, rows.stop // u)
+        whole = part if households is None else households[part]
+    pieces.run(plan, batch, target, state_of if shrink else None, whole)

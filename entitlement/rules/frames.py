@@ -182,9 +182,14 @@ def packed_child_counts(frame: pl.DataFrame, intervals: Iterable[tuple[int, int]
     fields = _fields(wanted, bounds, width)
     per_word = 64 // width
     n_words = (len(bounds) - 2) // per_word + 1
-    # the elementary bin of every child (-1: outside every interval)
-    bin_of = np.searchsorted(np.asarray(bounds), ages, side="right") - 1
+    # The elementary bin of every age that occurs (-1: outside every interval), looked up per
+    # child in a table over the ages from the youngest to the oldest.
+    youngest = int(ages.min()) if ages.size else 0
+    oldest = int(ages.max()) if ages.size else 0
+    seen_ages = np.arange(youngest, oldest + 1)
+    bin_of = np.searchsorted(np.asarray(bounds), seen_ages, side="right") - 1
     bin_of[bin_of >= len(bounds) - 1] = -1
+    offsets = (ages - youngest).astype(np.intp)
     ends = np.cumsum(lengths)  # the children of row i are ages[starts[i]:ends[i]]
     starts = ends - lengths
     words: list[np.ndarray] = []
@@ -193,7 +198,7 @@ def packed_child_counts(frame: pl.DataFrame, intervals: Iterable[tuple[int, int]
         for b in range(w * per_word, min(len(bounds) - 1, (w + 1) * per_word)):
             codes[b] = np.uint64(1) << np.uint64((b % per_word) * width)
         seen = np.zeros(ages.size + 1, dtype=np.uint64)  # sum of codes before each position
-        np.cumsum(codes[bin_of], out=seen[1:])  # wraps around; differences stay exact
+        np.cumsum(codes[bin_of].take(offsets), out=seen[1:])  # wraps; differences stay exact
         word = seen[ends]
         word -= seen[starts]
         words.append(word)

@@ -124,6 +124,9 @@ class Constancy:
             return hit[1]
         if arr.size == 0:
             return None
+        if not _changes_anywhere(arr, u):  # the usual case, found without a full-size array
+            self._changes[id(arr)] = (arr, None)
+            return None
         flat = np.empty(arr.size, dtype=bool)
         flat[0] = False
         np.not_equal(arr[1:], arr[:-1], out=flat[1:])
@@ -153,35 +156,85 @@ class Constancy:
         return ok
 
 
+def positions(households: np.ndarray, rows: slice, u: int, reps: np.ndarray | None) -> np.ndarray:
+    """The frame rows a block reads when its ``rows`` are rows of ``households`` (household
+    numbers of a frame in household order, U months each): (households, U), or (households, S)
+    for the months in ``reps``."""
+    chosen = households[rows.start // u : rows.stop // u]
+    months = np.arange(u) if reps is None else reps
+    where: np.ndarray = chosen[:, None] * u + months[None, :]
+    return where
+
+
+_SCAN_HOUSEHOLDS = 1 << 12  # households compared at a time (a few cache-sized arrays)
+
+
+def _changes_anywhere(arr: np.ndarray, u: int) -> bool:
+    """Whether any household's value differs from one month to the next (in parts, so the
+    comparison reuses one small buffer instead of writing a fresh array the frame's size)."""
+    step = _SCAN_HOUSEHOLDS * u
+    scratch = np.empty(min(step, arr.size), dtype=bool)
+    for start in range(0, arr.size, step):
+        part = arr[start : start + step]
+        out = scratch[: part.size - 1]
+        np.not_equal(part[1:], part[:-1], out=out)  # out[j]: row j + 1 against row j
+        # changes between households (row j + 1 starts one) do not count
+        if np.count_nonzero(out) > np.count_nonzero(out[u - 1 :: u]):
+            return True
+    return False
+
+
 def constant_within(
     values: Iterable[Val],
     rows: slice,
     u: int,
     rep_of_month: np.ndarray,
     cache: Constancy | None = None,
+    households: np.ndarray | None = None,
 ) -> bool:
-    """Every value equals, in every month, its value in the state's representative month."""
+    """Every value equals, in every month, its value in the state's representative month.
+
+    With ``households`` the values cover every household and ``rows`` are rows of the
+    households listed there (U each), as for :func:`view`.
+    """
     for value, mask in values:
         for arr in (value, mask):
             if not isinstance(arr, np.ndarray):
                 continue
+            part = slice(rows.start // u, rows.stop // u)
             if cache is not None and arr.size % u == 0:
                 ok = cache.households(arr, u, rep_of_month)
-                if not bool(ok[rows.start // u : rows.stop // u].all()):
+                if not bool((ok[part] if households is None else ok[households[part]]).all()):
                     return False
                 continue
-            grid = _grid(arr, rows, u)
+            if households is None:
+                grid = _grid(arr, rows, u)
+            else:
+                grid = arr.reshape(-1, u).take(households[part], axis=0)
             if not bool((grid == grid[:, rep_of_month]).all()):
                 return False
     return True
 
 
-def view(val: Val, rows: slice, u: int, reps: np.ndarray | None) -> Val:
-    """A value of the rows in ``rows`` as (households, U), or (households, S) when compressed."""
+def view(
+    val: Val,
+    rows: slice,
+    u: int,
+    reps: np.ndarray | None,
+    where: np.ndarray | None = None,
+) -> Val:
+    """A value of the rows in ``rows`` as (households, U), or (households, S) when compressed.
+
+    With ``where`` (see :func:`positions`) the value covers the whole frame and only the
+    positions a block reads are gathered, instead of first gathering a subset of the frame.
+    """
     out = []
     for arr in val:
         if not isinstance(arr, np.ndarray):
             out.append(arr)
+            continue
+        if where is not None:
+            out.append(arr.take(where))
             continue
         grid = _grid(arr, rows, u)
         if reps is None:

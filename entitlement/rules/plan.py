@@ -60,12 +60,14 @@ class Buffers:
     alloc: Callable[[int, Any], np.ndarray] = np.zeros  # (length, dtype) -> zeroed array
 
     def mark(self, b: Batch, name: str, target: slice, mask: Mask) -> None:
+        """Flag the rows of ``target`` without a value. Every target is written once into
+        zeroed arrays, so nothing is written where no row is missing."""
+        if mask is None or mask is False:
+            return
         arr = self.missing.get(name)
         if arr is None:
-            if mask is None:
-                return
             arr = self.missing[name] = self.alloc(self.n, bool)
-        b.store(arr, target, False if mask is None else mask)
+        b.store(arr, target, mask)
 
 
 @dataclass

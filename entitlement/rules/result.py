@@ -7,7 +7,9 @@ scheme, or outside the period of a regeling, has the same (empty) result. So per
 engine keeps a :class:`Table`: the step, status, reason and amount values of its distinct rows
 (one per household and state, one per household-month where an input changes within a state, and
 three shared rows for *buiten periode*, *andere gemeente* and *gemeente onbekend*), and for every
-household-month the row of the table that holds its values.
+household-month the row of the table that holds its values (:class:`RowIndex`: for a frame in
+household order kept per household, its first row and whether its months map to one row each or
+one per state, plus the months set apart; the full per-row array is built only when asked for).
 
 Every step is still kept for every household-month: :meth:`Evaluation.row` reads one
 household-month with every step of every regeling (what ``hhb explain`` and the dashboard's "Hoe is
@@ -18,7 +20,6 @@ spreads everything over the input frame (what :func:`entitlement.rules.engine.ev
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -87,12 +88,85 @@ class Indexed:
         where = self.index[rows]
         return self.values[where], None if self.missing is None else self.missing[where]
 
-    def view(self, rows: slice, u: int, reps: np.ndarray | None) -> Val:
+    def view(
+        self, rows: slice, u: int, reps: np.ndarray | None, at: np.ndarray | None = None
+    ) -> Val:
         """As :func:`entitlement.rules.layout.view`: (households, U), or (households, S)."""
-        where = self.index[rows].reshape(-1, u)
-        if reps is not None:
-            where = where[:, reps]
+        if at is None:
+            where = self.index[rows].reshape(-1, u)
+            if reps is not None:
+                where = where[:, reps]
+        else:
+            where = self.index.take(at)
         return self.values[where], None if self.missing is None else self.missing[where]
+
+
+class RowIndex:
+    """Per household-month, the row of a :class:`Table` that holds its values.
+
+    Either a full array, or, for a frame in household order (U months each), per household its
+    first row and which month map applies: none (all months on the same row: the household was
+    not computed, or lives elsewhere), one row per month, or one row per parameter state
+    (``state_of``); plus the rows set apart (months in another or an unknown municipality). The
+    full array (4 bytes per household-month) is only built when something asks for all of it.
+    """
+
+    def __init__(
+        self,
+        full: np.ndarray | None = None,
+        *,
+        first: np.ndarray | None = None,
+        map_of: np.ndarray | None = None,
+        maps: np.ndarray | None = None,
+        fix_rows: np.ndarray | None = None,
+        fix_values: np.ndarray | None = None,
+    ) -> None:
+        self._full = full
+        self.first, self.map_of, self.maps = first, map_of, maps
+        self.fix_rows, self.fix_values = fix_rows, fix_values
+
+    @classmethod
+    def per_household(cls, households: int, u: int, dtype: Any, alloc: Alloc) -> RowIndex:
+        """Every household on row 0 (:data:`ROW_PERIOD`) until :meth:`place` puts it."""
+        maps = np.zeros((3, u), dtype=dtype)  # 0: no map, 1: per month, 2: per state
+        maps[1] = np.arange(u)
+        return cls(first=alloc(households, dtype), map_of=alloc(households, np.uint8), maps=maps)
+
+    def place(self, households: slice | np.ndarray, first: np.ndarray, states: Any) -> None:
+        """Households computed from row ``first`` on: per month, or per state (``states``)."""
+        assert self.first is not None and self.map_of is not None and self.maps is not None
+        self.first[households] = first
+        if states is None:
+            self.map_of[households] = 1
+        else:
+            self.maps[2] = states
+            self.map_of[households] = 2
+
+    def array(self) -> np.ndarray:
+        """The row of every household-month (built once)."""
+        if self._full is None:
+            assert self.first is not None and self.map_of is not None and self.maps is not None
+            full = self.maps[self.map_of]
+            full += self.first[:, None]
+            self._full = full.reshape(-1)
+            if self.fix_rows is not None and self.fix_values is not None:
+                self._full[self.fix_rows] = self.fix_values
+        return self._full
+
+    def at(self, i: int) -> int:
+        """The row of household-month ``i``, without building the full array."""
+        if self._full is not None:
+            return int(self._full[i])
+        assert self.first is not None and self.map_of is not None and self.maps is not None
+        u = self.maps.shape[1]
+        if i < 0:
+            i += self.first.size * u
+        if self.fix_rows is not None and self.fix_values is not None:
+            k = int(np.searchsorted(self.fix_rows, i))
+            if k < self.fix_rows.size and int(self.fix_rows[k]) == i:
+                return int(self.fix_values[k])
+        h, m = divmod(i, u)
+        return int(self.first[h]) + int(self.maps[int(self.map_of[h]), m])
 
 
 @dataclass
@@ -100,13 +174,18 @@ class Table:
     """One regeling's outputs: values per distinct row, and the row of every household-month."""
 
     regeling: Regeling
-    index: np.ndarray  # per household-month (input row), the row of the arrays below
+    rows: RowIndex  # per household-month (input row), the row of the arrays below
     steps: dict[str, np.ndarray]  # Float64 (euros) or bool per distinct row
     missing: dict[str, np.ndarray]  # per step, rows without a value (absent: none)
     status: np.ndarray  # uint8, :class:`Code`
     reasons: np.ndarray  # uint32 bit mask
     month_cents: np.ndarray  # int64, 0 unless recht
     year_cents: np.ndarray | None
+
+    @property
+    def index(self) -> np.ndarray:
+        """Per household-month, the row of the arrays (see :class:`RowIndex`)."""
+        return self.rows.array()
 
     @property
     def size(self) -> int:
@@ -173,8 +252,6 @@ class Evaluation:
 
     inputs: pl.DataFrame
     tables: dict[str, Table]
-    alloc: Alloc = np.zeros  # for the full columns of :meth:`frame`
-    threads: int = 1  # regelingen spread side by side in :meth:`frame`
 
     def __post_init__(self) -> None:
         self._frames: dict[str, pl.DataFrame] = {}
@@ -195,12 +272,14 @@ class Evaluation:
         named=True)`` gives it: what :func:`entitlement.rules.explain.explain` reads."""
         out: dict[str, Any] = self.inputs.row(i, named=True)
         for name, table in self.tables.items():
-            out.update(self.table(name).row(int(table.index[i]), named=True))
+            out.update(self.table(name).row(table.rows.at(i), named=True))
         return out
 
     def frame(self) -> pl.DataFrame:
-        """The input frame with every output column spread over all household-months."""
-        tables = list(self.tables.values())
-        with ThreadPoolExecutor(self.threads) as pool:  # numpy gathers without the GIL
-            parts = list(pool.map(lambda t: t.columns(self.alloc), tables))
-        return self.inputs.with_columns([c for part in parts for c in part])
+        """The input frame with every output column spread over all household-months: per
+        regeling one gather of its distinct rows (:meth:`table`) by the row index."""
+        spread = [
+            self.table(name).gather(pl.Series(table.index)) for name, table in self.tables.items()
+        ]
+        columns = [c for part in spread for c in part.get_columns()]
+        return self.inputs.hstack(columns) if columns else self.inputs

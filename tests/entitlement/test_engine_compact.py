@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 from entitlement.rules import engine, layout
+from entitlement.rules.case import evaluate_case
 from entitlement.rules.engine import column, evaluate, evaluate_compact
 from entitlement.rules.explain import explain
 from entitlement.rules.plan import plan_for
@@ -79,7 +80,10 @@ def test_constant_households_keep_one_row_per_parameter_state() -> None:
         deps = [rules[d] for d in sorted(rules.dependencies(name))]
         calendar = plan_for(regeling, 0).calendar
         states, _ = layout.month_states(regeling, dates, calendar, deps)
-        assert table.size == shared + n * states.size, name
+        households = n
+        if regeling.municipality is not None:  # computed only for households living there
+            households = frame.filter(pl.col("gemeente") == regeling.municipality).height // 12
+        assert table.size == shared + households * states.size, name
     # kwijtschelding reads the bijstand norm, which changes in July: its states follow bijstand's
     kwijt = rules["kwijtschelding"]
     own, _ = layout.month_states(kwijt, dates, set())
@@ -114,3 +118,35 @@ def test_regelingen_side_by_side_give_the_same_tables(monkeypatch: pytest.Monkey
     monkeypatch.setattr(engine, "_THREADED_FROM", 0)
     for _ in range(3):
         assert evaluate(frame, rules, chunk_rows=120).equals(serial, null_equal=True)
+
+
+def test_households_moving_between_municipalities() -> None:
+    """A municipal scheme is computed only for households with a month there; months elsewhere
+    or with an unknown municipality are set apart, also for households that move mid-year."""
+    rules = default_rules()
+    frame = store_ordered(60, 2025, seed=31)
+    places = [None, "GM0344", "GM0307", "GM0363"]
+    rng = np.random.default_rng(5)
+    moved = [places[int(p)] for p in rng.integers(0, 4, size=frame.height)]
+    stays = frame["gemeente"].to_list()
+    mixed = [
+        m if i // 12 % 3 == 0 else s for i, (m, s) in enumerate(zip(moved, stays, strict=True))
+    ]
+    frame = frame.with_columns(pl.Series("gemeente", mixed, dtype=frame["gemeente"].dtype))
+    compact = evaluate_compact(frame, rules)
+    plain = evaluate(frame.reverse(), rules).reverse()  # out of household order: every row
+    assert compact.frame().equals(plain, null_equal=True)
+    for name in ("iit_gm0344", "iit_gm0307"):
+        table = compact.tables[name]
+        assert table.rows.first is not None  # kept per household
+        assert (table.rows.first == ROW_ELSEWHERE).any()  # households never there
+        assert table.rows.fix_rows is not None and table.rows.fix_rows.size  # movers' months
+        index = table.index
+        for i in range(-3, frame.height):
+            assert table.rows.at(i) == index[i], (name, i)
+        for i in np.random.default_rng(2).choice(frame.height, size=60, replace=False):
+            row = compact.row(int(i))
+            case = evaluate_case(rules, row, name, memo={})
+            assert case.status.value == row[column(name, "status")], (name, i)
+            assert case.month_cents == row[column(name, "bedrag_maand_cents")], (name, i)
+            assert case.reasons_mask == row[column(name, "redenen")], (name, i)

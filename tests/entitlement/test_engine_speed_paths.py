@@ -122,3 +122,22 @@ def test_child_counts_per_interval() -> None:
         (0, 17): [0.0, 3.0, 0.0, 2.0, 1.0],
     }
     assert counts[(0, 11)][1].tolist() == [False, False, True, False, False]
+
+
+@pytest.mark.parametrize("households_at_a_time", [1, 2, 1 << 12])
+def test_changes_within_households_are_found_in_parts(
+    households_at_a_time: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(layout, "_SCAN_HOUSEHOLDS", households_at_a_time)
+    u = 3
+    between = np.array([1, 1, 1, 2, 2, 2, 7, 7, 7], dtype=np.int64)  # only between households
+    assert not layout._changes_anywhere(between, u)
+    for row in range(between.size):
+        changed = between.copy()
+        changed[row] += 10
+        assert layout._changes_anywhere(changed, u), row  # any month differs from another
+    cache = layout.Constancy()
+    last = between.copy()
+    last[-1] = 8  # the last month of the last household
+    assert cache.households(last, u, np.arange(u)).tolist() == [True, True, True]
+    assert cache.households(last, u, np.zeros(u, dtype=np.intp)).tolist() == [True, True, False]
