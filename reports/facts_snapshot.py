@@ -128,6 +128,15 @@ def current(session: Session, municipality: str, year: int, actor: str) -> Facts
     return Facts(facts, utcnow(), 0.0, True)
 
 
+def latest(session: Session, municipality: str, year: int, actor: str) -> Facts:
+    """The last kept facts of ``municipality`` and ``year``, also when the data changed since
+    (``current`` says so, and the page says when they were computed); computed and kept only
+    when there are none. For the analyst page: a click never waits for a batch run over a
+    whole municipality, which the nightly ``hhb facts refresh`` does."""
+    found = stored(session, municipality, year)
+    return found if found is not None else current(session, municipality, year, actor)
+
+
 def facts_of(session: Session, year: int, households: Collection[str]) -> HouseholdFacts:
     """The filled facts of these households in ``year``: taken from the kept snapshots while
     they are current, computed for any household they do not hold (a coach's caseload view

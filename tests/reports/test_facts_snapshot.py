@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 from sqlalchemy import func, select
 
 from hhb.cli import main
-from reports.facts_snapshot import compute, current, facts_of, refresh, stored
+from reports.facts_snapshot import compute, current, facts_of, latest, refresh, stored
 from store.db import make_engine, session_scope
 from store.models import AuditEvent, FactsSnapshot, Transaction, utcnow
 from tests.reports.helpers import demo_database
@@ -151,3 +151,23 @@ def test_facts_of_households_reads_kept_rows_and_computes_the_rest(world: Path) 
             again.frame.filter(pl.col("household").is_in(codes)).sort("household"),
         )
     engine.dispose()
+
+
+def test_latest_shows_kept_facts_as_stale_instead_of_waiting(world: Path) -> None:
+    gm = municipalities(world)[0]
+    engine = make_engine(f"sqlite:///{world}")
+    with session_scope(engine) as session:
+        made = refresh(session, 2024, "analist")[gm]
+        tx = session.scalars(
+            select(Transaction).where(Transaction.deleted_at.is_(None)).order_by(Transaction.id)
+        ).first()
+        assert tx is not None
+        tx.deleted_at, tx.deleted_by = utcnow(), "deelnemer"
+    events = refresh_events(world)
+    with session_scope(engine) as session:
+        shown = latest(session, gm, 2024, "analist")
+    engine.dispose()
+    assert not shown.current  # the page says the data changed since
+    assert shown.computed_at == made.computed_at
+    assert_frame_equal(shown.facts.frame, made.facts.frame)
+    assert refresh_events(world) == events  # nothing computed on the click
