@@ -25,7 +25,9 @@ source (``dashboard.data.FACTS_SOURCE``; the store would build them with
 is posted: *cold* when the facts' version changes before every call, so the disclosure control
 runs in the request (``reports.aggregates.aggregate`` for the tables of the theme shown, which
 still protects every table, see there), and *warm* when only the theme or wijk changes (the
-page keeps the last results). Printed: ``dashboard_analyst_{gemeente,wijk}_cold_THEME_median_ms``
+page keeps the last results). Cold still reuses what holds no figures: the lattice of a
+table's grid (:func:`reports.secondary.shared_lattice`, one per shape of grid). Printed:
+``dashboard_analyst_{gemeente,wijk}_cold_THEME_median_ms``
 per theme (with the process's CPU milliseconds, user+sys of every thread, beside it),
 ``dashboard_analyst_{gemeente,wijk}_cold_{median,max}_ms`` (the worst theme's median, the
 slowest call), ``dashboard_analyst_wijk_export_cold_median_ms`` (the export button: every

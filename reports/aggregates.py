@@ -46,10 +46,10 @@ from reports.secondary import (
     Measure,
     Pattern,
     SuppressionError,
-    build_lattice,
     derivable,
     group_leaks,
     one_blas_thread,
+    shared_lattice,
 )
 from reports.tables import UNKNOWN, TableSpec, records, resolve, table_specs
 
@@ -115,7 +115,7 @@ def _hide_everything(
     (at wijk level every wijk cell but those that follow from the gemeente export's figures;
     the gemeente cells exactly as the gemeente export has them). Nothing but what the gemeente
     export shows is left, so nothing more can be worked out from this table."""
-    lattice = build_lattice(coordinates(counts, dims))
+    lattice = shared_lattice(coordinates(counts, dims))
     level = (
         (counts[area[0]] != TOTAL).to_numpy() if area else np.ones(counts.height, dtype=np.bool_)
     )

@@ -17,6 +17,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import Final
 
+import numpy as np
 import polars as pl
 
 TOTAL: Final = "totaal"
@@ -61,48 +62,80 @@ def cube(
     known for that household). ``levels`` lists every value of each dimension in display order;
     combinations without households become cells with ``n`` = 0.
 
-    Each statistic is grouped once over the households into the innermost cells, and each
-    margin adds those up (exact in integers), so a margin costs a group-by over a few hundred
-    cells instead of one over every household. A median does not add up: the innermost cells
-    keep their households' values and each margin pools them. ``medians=False`` leaves the
-    median null (the disclosure control never reads it: a table not shown can skip it).
+    Each statistic is grouped once over the households into the innermost cells, and the
+    margins add those up (exact in integers) on an array over the grid, one axis per
+    dimension (:func:`_margins`): no group-by per margin. A median does not add up: the
+    innermost cells keep their households' values and each margin pools them (a group-by
+    over the few hundred innermost cells per margin). ``medians=False`` leaves the median
+    null (the disclosure control never reads it: a table not shown can skip it).
     """
     for dim in dims:
         if TOTAL in levels[dim]:
             raise ValueError(f"dimension {dim!r} uses the reserved value {TOTAL!r}")
     inner: list[pl.Expr] = [pl.len().cast(pl.Int64).alias("n")]
-    outer: list[pl.Expr] = [pl.col("n").sum()]
+    outer: list[pl.Expr] = []
     for value in values:
         col = pl.col(value).cast(pl.Int64)
-        obs, total, absolute = _name(value, "obs"), _name(value, "sum"), _name(value, "abs_sum")
-        largest, smallest = _name(value, "largest"), _name(value, "smallest")
         inner += [
-            col.count().cast(pl.Int64).alias(obs),
-            col.sum().alias(total),
-            col.abs().sum().alias(absolute),
-            col.max().alias(largest),
-            col.min().alias(smallest),
+            col.count().cast(pl.Int64).alias(_name(value, "obs")),
+            col.sum().alias(_name(value, "sum")),
+            col.abs().sum().alias(_name(value, "abs_sum")),
+            col.max().alias(_name(value, "largest")),
+            col.min().alias(_name(value, "smallest")),
         ]
-        outer += [
-            pl.col(obs).sum(),
-            pl.col(total).sum(),
-            pl.col(absolute).sum(),
-            pl.col(largest).max(),
-            pl.col(smallest).min(),
-        ]
-        median = _name(value, "median")
         if medians:
             # the households' values of each innermost cell, pooled again per margin
             inner.append(col.alias(_name(value, "values")))
-            pooled = pl.col(_name(value, "values")).explode().median()
-            outer.append(pooled.round(0, mode="half_away_from_zero").cast(pl.Int64).alias(median))
-        else:
-            outer.append(pl.lit(None, pl.Int64).alias(median))
-    stat_columns = ["n", *(_name(v, s) for v in values for s in STATS)]
+            pool = pl.col(_name(value, "values")).explode().median()
+            outer.append(
+                pool.round(0, mode="half_away_from_zero")
+                .cast(pl.Int64)
+                .alias(_name(value, "median"))
+            )
     source = records.lazy().select(*dims, *values) if dims or values else records.lazy()
-    # no dimensions: one cell, the total
-    grouping: list[str | pl.Expr] = [*dims] if dims else [pl.lit(0).alias("_all")]
-    fine = source.group_by(grouping).agg(inner).collect().lazy()
+    if not dims:
+        return _total(source, values, inner, outer)
+    fine = source.group_by(list(dims)).agg(inner).collect()
+    grid = _grid(dims, levels)
+    stats = _margins(fine, dims, levels, values)
+    pooled = _pooled(fine.lazy(), grid, dims, outer) if medians and values else None
+    columns = [
+        pl.Series(_name(v, "median"), [None] * grid.height, pl.Int64)
+        if pooled is None
+        else pooled.get_column(_name(v, "median"))
+        for v in values
+    ]
+    order = ["n", *(_name(v, s) for v in values for s in STATS)]
+    return pl.concat([grid, stats], how="horizontal").with_columns(columns).select(*dims, *order)
+
+
+def _total(
+    source: pl.LazyFrame, values: Sequence[str], inner: list[pl.Expr], outer: list[pl.Expr]
+) -> pl.DataFrame:
+    """The one cell of a table without dimensions: every household."""
+    summed: list[pl.Expr] = [pl.col("n").sum()]
+    for value in values:
+        summed += [
+            pl.col(_name(value, "obs")).sum(),
+            pl.col(_name(value, "sum")).sum(),
+            pl.col(_name(value, "abs_sum")).sum(),
+            pl.col(_name(value, "largest")).max(),
+            pl.col(_name(value, "smallest")).min(),
+        ]
+    by_median = {str(e.meta.output_name()): e for e in outer}
+    for value in values:
+        median = _name(value, "median")
+        summed.append(by_median.get(median, pl.lit(None, pl.Int64).alias(median)))
+    order = ["n", *(_name(v, s) for v in values for s in STATS)]
+    fine = source.group_by(pl.lit(0).alias("_all")).agg(inner)
+    return fine.select(summed).select(order).collect()
+
+
+def _pooled(
+    fine: pl.LazyFrame, grid: pl.DataFrame, dims: Sequence[str], outer: list[pl.Expr]
+) -> pl.DataFrame:
+    """The medians of every cell in grid order: each margin pools its innermost cells'
+    values (a median does not add up)."""
     parts = []
     for size in range(len(dims) + 1):
         for subset in itertools.combinations(dims, size):
@@ -111,14 +144,81 @@ def cube(
             part = part.with_columns(
                 [pl.lit(TOTAL, pl.String).alias(d) for d in dims if d not in subset]
             )
-            parts.append(part.select(*(pl.col(d).cast(pl.String) for d in dims), *stat_columns))
+            parts.append(
+                part.select(*(pl.col(d).cast(pl.String) for d in dims), *_outer_names(outer))
+            )
     stats = pl.concat(parts, how="vertical_relaxed").collect()
-    if not dims:
-        return stats
-    grid = _grid(dims, levels)
-    out = grid.join(stats, on=list(dims), how="left", maintain_order="left")
-    fill = {"n": 0} | {_name(v, "obs"): 0 for v in values}
-    return out.with_columns(pl.col(c).fill_null(f) for c, f in fill.items())
+    return grid.join(stats, on=list(dims), how="left", maintain_order="left")
+
+
+def _outer_names(outer: Sequence[pl.Expr]) -> list[str]:
+    return [str(e.meta.output_name()) for e in outer]
+
+
+def _margins(
+    fine: pl.DataFrame,
+    dims: Sequence[str],
+    levels: Mapping[str, Sequence[str]],
+    values: Sequence[str],
+) -> pl.DataFrame:
+    """Count, and per value observations, sum, absolute sum, largest and smallest, of every
+    cell of the grid (:func:`_grid`'s order), margins added up from the innermost cells in
+    integers. A cell without households has null sums, one without observations a null
+    largest and smallest (as a group-by over the households gives them)."""
+    # Per dimension its levels, then TOTAL, then one slot for values outside the levels:
+    # they count in the margins (they are households of the area) but have no row.
+    shape = tuple(len(levels[d]) + 2 for d in dims)
+    at = tuple(
+        np.array(
+            [pos.get(v, len(levels[d]) + 1) for v in fine[d].cast(pl.String).to_list()],
+            dtype=np.int64,
+        )
+        for d in dims
+        for pos in [{v: i for i, v in enumerate(levels[d])}]
+    )
+    low, high = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+
+    def lattice(columns: list[str], how: str) -> np.ndarray:
+        """The columns' cells (one column each), margins included, in grid order."""
+        if not columns:
+            return np.zeros((int(np.prod([size - 1 for size in shape])), 0), dtype=np.int64)
+        start = {"sum": 0, "max": low, "min": high}[how]
+        grid = np.full((*shape, len(columns)), start, dtype=np.int64)
+        data = fine.select(pl.col(c).cast(pl.Int64).fill_null(start) for c in columns)
+        # values outside the levels share a slot: accumulated, not assigned
+        ufunc = {"sum": np.add, "max": np.maximum, "min": np.minimum}[how]
+        ufunc.at(grid, at, data.to_numpy())
+        for axis, size in enumerate(shape):
+            total = size - 2
+            inside = np.delete(np.arange(size), total)
+            # every cell with this dimension at TOTAL adds up the levels (and the others)
+            index: list[slice | int] = [slice(None)] * grid.ndim
+            index[axis] = total
+            grid[tuple(index)] = ufunc.reduce(np.take(grid, inside, axis=axis), axis=axis)
+        kept = np.ix_(*(np.arange(size - 1) for size in shape), np.arange(len(columns)))
+        return grid[kept].reshape(-1, len(columns))
+
+    summed = ["n", *(_name(v, s) for v in values for s in ("obs", "sum", "abs_sum"))]
+    sums = lattice(summed, "sum")
+    largest = lattice([_name(v, "largest") for v in values], "max")
+    smallest = lattice([_name(v, "smallest") for v in values], "min")
+    n = sums[:, 0]
+    empty = n == 0
+    empty[-1] = False  # the grand total is there even without households (sum 0)
+    columns = [pl.Series("n", n, pl.Int64)]
+    for k, value in enumerate(values):
+        obs = sums[:, 1 + 3 * k]
+        unseen = obs == 0
+        columns.append(pl.Series(_name(value, "obs"), obs, pl.Int64))
+        for stat, column, hidden in (
+            ("sum", sums[:, 2 + 3 * k], empty),
+            ("abs_sum", sums[:, 3 + 3 * k], empty),
+            ("largest", largest[:, k], unseen),
+            ("smallest", smallest[:, k], unseen),
+        ):
+            masked = np.ma.MaskedArray(column, mask=hidden)
+            columns.append(pl.Series(_name(value, stat), masked, pl.Int64, nan_to_null=True))
+    return pl.DataFrame(columns)
 
 
 def _grid(dims: Sequence[str], levels: Mapping[str, Sequence[str]]) -> pl.DataFrame:

@@ -38,8 +38,8 @@ from reports.secondary import (
     Lattice,
     Measure,
     Pattern,
-    build_lattice,
     one_blas_thread,
+    shared_lattice,
     suppress,
 )
 
@@ -105,21 +105,37 @@ def primary_count(cells: pl.DataFrame, rules: Rules) -> Bools:
     return np.asarray((n > 0) & (n < rules.min_households))
 
 
+def _value_stats(cells: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(obs, largest, smallest, abs_sum) as int64 arrays, nulls as 0, in one pass: a
+    Series operation at a time costs more than the arithmetic on these few hundred cells."""
+    stats = cells.select(
+        pl.col(c).fill_null(0).cast(pl.Int64) for c in ("obs", "largest", "smallest", "abs_sum")
+    ).to_numpy()
+    return stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+
+
+def _dominated(largest: np.ndarray, smallest: np.ndarray, total: np.ndarray, pct: int) -> Bools:
+    return np.asarray(np.maximum(np.abs(largest), np.abs(smallest)) * 100 > total * pct)
+
+
 def dominated(cells: pl.DataFrame, pct: int) -> Bools:
     """Cells where one household's contribution exceeds ``pct`` % of the absolute sum (a cell
     without observations has no largest or smallest and is never dominated)."""
-    largest, smallest, total = (
-        cells[c].fill_null(0).to_numpy().astype(np.int64)
-        for c in ("largest", "smallest", "abs_sum")
-    )
-    return np.asarray(np.maximum(np.abs(largest), np.abs(smallest)) * 100 > total * pct)
+    _obs, largest, smallest, total = _value_stats(cells)
+    return _dominated(largest, smallest, total, pct)
+
+
+def _primary_value(
+    obs: np.ndarray, largest: np.ndarray, smallest: np.ndarray, total: np.ndarray, rules: Rules
+) -> tuple[Bools, Bools]:
+    few = (obs > 0) & (obs < rules.min_observations)
+    dom = _dominated(largest, smallest, total, rules.dominance_pct) & (obs > 0) & ~few
+    return np.asarray(few), np.asarray(dom)
 
 
 def primary_value(cells: pl.DataFrame, rules: Rules) -> tuple[Bools, Bools]:
     """(too few observations, dominated) for cells with at least one observation."""
-    obs = cells["obs"].to_numpy()
-    few = (obs > 0) & (obs < rules.min_observations)
-    return np.asarray(few), dominated(cells, rules.dominance_pct) & (obs > 0) & ~few
+    return _primary_value(*_value_stats(cells), rules)
 
 
 def coordinates(cells: pl.DataFrame, dims: Sequence[str]) -> np.ndarray:
@@ -181,7 +197,7 @@ def _protect(
     fixed_values: Mapping[str, Bools] | None,
     forced_values: Mapping[str, Bools] | None,
 ) -> Protected:
-    lattice = build_lattice(coordinates(count_cells, dims))
+    lattice = shared_lattice(coordinates(count_cells, dims))
     n = count_cells["n"].to_numpy().astype(np.int64)
     count_primary = primary_count(count_cells, rules)
     counts = suppress(
@@ -189,14 +205,13 @@ def _protect(
     )
     values: dict[str, tuple[Pattern, Bools, Bools]] = {}
     for name, cells in value_cells.items():
-        few, dom = primary_value(cells, rules)
-        largest = cells["largest"].fill_null(0).abs().to_numpy()
-        smallest = cells["smallest"].fill_null(0).abs().to_numpy()
+        obs, largest, smallest, abs_sum = _value_stats(cells)
+        few, dom = _primary_value(obs, largest, smallest, abs_sum, rules)
         measure = Measure(
-            size=cells["obs"].to_numpy().astype(np.int64),
+            size=obs,
             min_size=rules.min_observations,
-            abs_sum=cells["abs_sum"].fill_null(0).to_numpy().astype(np.int64),
-            max_abs=np.maximum(largest, smallest).astype(np.int64),
+            abs_sum=abs_sum,
+            max_abs=np.maximum(np.abs(largest), np.abs(smallest)),
             dominance_pct=rules.dominance_pct,
         )
         primary = few | dom | counts.suppressed

@@ -145,6 +145,23 @@ def build_lattice(coords: Ints) -> Lattice:
     )
 
 
+def shared_lattice(coords: Ints) -> Lattice:
+    """:func:`build_lattice`, built once per grid: the tables of an aggregate share a few
+    shapes (every regeling table is wijk x right x receipt), so a request needs a handful of
+    lattices, not one per table and level. The shared lattice is read-only."""
+    grid = np.ascontiguousarray(coords, dtype=np.int64)
+    return _cached_lattice(grid.shape, grid.tobytes())
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_lattice(shape: tuple[int, ...], data: bytes) -> Lattice:
+    lattice = build_lattice(np.frombuffer(data, dtype=np.int64).reshape(shape).copy())
+    arrays = [lattice.coords, lattice.within, lattice.incidence, lattice.atoms, lattice.pairs]
+    for array in [*arrays, *(parts for _cell, parts in lattice.lines)]:
+        array.setflags(write=False)
+    return lattice
+
+
 @dataclass(frozen=True, slots=True)
 class Measure:
     """What the primary rule looks at, per cell: households or observations, and for a value

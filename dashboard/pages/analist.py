@@ -11,8 +11,9 @@ export is :func:`reports.export.write_export`'s CSV, metadata included.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
@@ -20,7 +21,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import data
 from dashboard.access import guarded, guarded_layout
-from dashboard.components import LIVE, add_page, alert, attrs, page_header, table
+from dashboard.components import LIVE, add_page, alert, attrs, page_header
 from dashboard.context import db, principal
 from dashboard.formatting import euro
 from dashboard.i18n import _
@@ -168,7 +169,7 @@ def _amount(unit: str | None, value: int | None) -> str:
     return euro(value) if unit == "cent" else _number(value)
 
 
-def _table(rows: pl.DataFrame, title: str) -> html.Div:
+def _table(rows: pl.DataFrame, title: str) -> dict[str, Any]:
     """One published table: the value columns only when the table has a value, the variable
     column only when it has more than one (else the variable is named in the caption)."""
     variables = rows["variabele"].drop_nulls().unique(maintain_order=True).to_list()
@@ -193,7 +194,46 @@ def _table(rows: pl.DataFrame, title: str) -> html.Div:
         body.append([*cells, r["reden"] or ""])
     first = 2 if many else 1
     numbers = range(first, len(columns))
-    return table([*columns, _("Note")], body, caption=title, numeric=numbers)
+    return json_table([*columns, _("Note")], body, caption=title, numeric=numbers)
+
+
+HTML: Final = "dash_html_components"
+
+
+def _element(tag: str, children: Any, **props: Any) -> dict[str, Any]:
+    """An html element as Dash sends it to the browser (what ``html.<tag>(...)`` turns into)."""
+    return {"type": tag, "namespace": HTML, "props": {"children": children, **props}}
+
+
+def json_table(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], *, caption: str, numeric: Iterable[int]
+) -> dict[str, Any]:
+    """:func:`dashboard.components.table` (row headers, no footer) built as the JSON Dash sends,
+    the same elements and attributes: a wijk table of the regelingen has thousands of cells,
+    and a Dash component per cell cost more CPU than the disclosure control."""
+    right = set(numeric)
+    number = "text-end text-nowrap num"
+    head = [
+        _element("Th", c, scope="col", className="text-end" if i in right else None)
+        for i, c in enumerate(columns)
+    ]
+    body = []
+    for row in rows:
+        cells = [_element("Th", row[0], scope="row", className=number if 0 in right else None)]
+        cells += [
+            _element("Td", v, className=number if i in right else None)
+            for i, v in enumerate(row[1:], start=1)
+        ]
+        body.append(_element("Tr", cells))
+    parts = [
+        _element("Caption", caption),
+        _element("Thead", _element("Tr", head)),
+        _element("Tbody", body),
+    ]
+    classes = "table table-sm table-striped align-middle caption-top"
+    return _element(
+        "Div", _element("Table", parts, className=classes), className="table-responsive"
+    )
 
 
 def theme_tables(result: Aggregates, theme: str, wijk: str) -> list[Any]:

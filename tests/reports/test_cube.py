@@ -121,3 +121,27 @@ def test_every_cell_is_computed_from_its_own_households(
             middle = statistics.median(known)
             rounded = math.floor(abs(middle) + 0.5)
             assert cell["median"] == (rounded if middle >= 0 else -rounded)
+
+
+def test_a_value_outside_the_levels_counts_in_the_margins_only() -> None:
+    """Margins are added up from the innermost cells: households whose class is not among the
+    levels have no row of their own, but they are households of the area (as a group-by over
+    the households counts them)."""
+    records = pl.DataFrame({"g": ["a", "z", "q", "a"], "v": [5, 40, -90, None]})
+    frame = value_cells(cube(records, ["g"], {"g": ["a", "b"]}, ["v"]), ["g"], "v")
+    assert frame["g"].to_list() == ["a", "b", TOTAL]
+    total = frame.row(2, named=True)
+    assert (total["n"], total["obs"], total["sum"], total["abs_sum"]) == (4, 3, -45, 135)
+    assert (total["largest"], total["smallest"], total["median"]) == (40, -90, 5)
+
+
+def test_no_households_leave_the_grand_total_at_zero() -> None:
+    """Without households every cell is empty: null sums, except the grand total, which sums
+    nothing to 0; largest, smallest and median stay null (no observations)."""
+    records = pl.DataFrame(schema={"g": pl.String, "h": pl.String, "v": pl.Int64})
+    frame = value_cells(
+        cube(records, ["g", "h"], {"g": ["a"], "h": ["x", "y"]}, ["v"]), ["g", "h"], "v"
+    )
+    assert frame["n"].to_list() == [0] * 6 and frame["obs"].to_list() == [0] * 6
+    assert frame["sum"].to_list() == [None] * 5 + [0]
+    assert frame["largest"].null_count() == frame["median"].null_count() == 6

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from reports.cube import TOTAL
 from reports.disclosure import Rules, Use, rules_for
-from reports.secondary import build_lattice
+from reports.secondary import build_lattice, shared_lattice
 from tests.reports.attacker import determined_cells, recover_values
 from tests.reports.helpers import protect_records, rows_of
 
@@ -165,3 +165,18 @@ def test_no_household_and_no_hidden_cell_can_be_recovered(
     assert determined_cells(sums, dims, "som", "status_waarde") == []
     shown = counts.filter(pl.col("status_huishoudens") == "gepubliceerd")["huishoudens"]
     assert all(v == 0 or v >= rules.min_households for v in shown)
+
+
+def test_a_shared_lattice_is_built_once_per_grid_and_read_only() -> None:
+    axes = [[0, 1, -1], [0, 1, 2, -1]]
+    coords = np.array(list(itertools.product(*axes)), dtype=np.int64)
+    shared = shared_lattice(coords)
+    assert shared_lattice(coords.copy()) is shared
+    built = build_lattice(coords)
+    assert (shared.within == built.within).all() and (shared.pairs == built.pairs).all()
+    assert [(p, q.tolist()) for p, q in shared.lines] == [(p, q.tolist()) for p, q in built.lines]
+    assert shared.child_of == built.child_of and shared.parent_of == built.parent_of
+    with pytest.raises(ValueError, match="read-only"):
+        shared.incidence[0, 0] = False
+    assert shared_lattice(coords[[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]]) is shared
+    assert shared_lattice(coords[::-1].copy()) is not shared

@@ -259,3 +259,21 @@ def test_the_metadata_names_every_suppressed_cell(app: Dash, as_user: Login) -> 
     assert hidden.height > 0
     assert stated.startswith(f"# onderdrukte cellen: {hidden.height};")
     assert hidden["reden"].null_count() == 0
+
+
+def test_the_fast_table_is_the_shared_table_as_dash_sends_it() -> None:
+    """The page builds its tables as Dash's JSON instead of a component per cell: the browser
+    must get exactly the elements and attributes of ``components.table`` (scope, caption,
+    classes), which the axe-core test checks."""
+    from plotly.utils import PlotlyJSONEncoder
+
+    from dashboard.components import table
+    from dashboard.pages.analist import json_table
+
+    columns = ["Klasse", "Variabele", "Huishoudens", "Toelichting"]
+    rows = [["ja", "bedrag", "1.234", ""], ["nee", "–", "onderdrukt", "te weinig huishoudens"]]
+    for numeric in ([2], [1, 2], [0, 2]):
+        shared = table(columns, rows, caption="Regeling: bijstand", numeric=numeric)
+        expected = json.loads(json.dumps(shared, cls=PlotlyJSONEncoder))
+        fast = json_table(columns, rows, caption="Regeling: bijstand", numeric=numeric)
+        assert json.loads(json.dumps(fast)) == expected
