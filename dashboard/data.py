@@ -35,9 +35,9 @@ from reports.disclosure import Use, rules_for
 from reports.export import write_export
 from reports.facts import HouseholdFacts
 from reports.facts_snapshot import FACTS_FORMAT
-from reports.facts_snapshot import current as current_facts
+from reports.facts_snapshot import latest as latest_facts
 from store.classification import classified_transactions
-from store.facts_snapshots import data_years, inputs_version
+from store.facts_snapshots import data_years, inputs_version, snapshots
 from store.households import get_household
 from store.models import (
     AuditEvent,
@@ -439,15 +439,16 @@ CACHE_SIZE = 8
 
 
 class StoreFacts:
-    """Facts from the database: the kept batch run of :mod:`reports.facts_snapshot` while it is
-    current, else computed again and kept (as ``hhb aggregates`` does), so a click never shows
-    figures older than the data and never runs the budget per household twice."""
+    """Facts from the database: the last kept batch run of :mod:`reports.facts_snapshot`
+    (``hhb facts refresh``, nightly), computed on the click only when there is none, so a click
+    never waits for a whole municipality; :func:`analyst_facts_state` tells the page when they
+    were computed and whether the data changed since."""
 
     def years(self, session: Session, municipality: str) -> list[int]:
         return data_years(session)[::-1]
 
     def facts(self, session: Session, year: int, municipality: str) -> HouseholdFacts:
-        return current_facts(session, municipality, year, principal().username).facts
+        return latest_facts(session, municipality, year, principal().username).facts
 
     def version(self, session: Session) -> tuple[object, ...]:
         """Everything the facts read (:func:`store.facts_snapshots.inputs_version`)."""
@@ -467,6 +468,21 @@ class AggregatesCache:
 def facts_source() -> FactsSource:
     source: FactsSource = current_app.extensions.get(FACTS_SOURCE) or StoreFacts()
     return source
+
+
+def analyst_facts_state(
+    session: Session, municipality: str, year: int
+) -> tuple[dt.datetime, bool] | None:
+    """When the kept facts of ``municipality`` and ``year`` were computed and whether they are
+    still current; None for another facts source or when none are kept."""
+    if not isinstance(facts_source(), StoreFacts):
+        return None
+    version = inputs_version(session, FACTS_FORMAT)
+    for kept_for, kept_year, made_from, _households, created in snapshots(session):
+        if (kept_for, kept_year) == (municipality, year):
+            moment = created if created.tzinfo else created.replace(tzinfo=dt.UTC)
+            return moment, made_from == version
+    return None
 
 
 def analyst_years(session: Session, municipality: str) -> list[int]:

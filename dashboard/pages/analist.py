@@ -14,6 +14,7 @@ import base64
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import polars as pl
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
@@ -23,15 +24,18 @@ from dashboard import data
 from dashboard.access import guarded, guarded_layout
 from dashboard.components import LIVE, add_page, alert, attrs, page_header
 from dashboard.context import db, principal
-from dashboard.formatting import euro
+from dashboard.formatting import day, euro
 from dashboard.i18n import _
 from reports.aggregates import Aggregates, Level
 from reports.cube import TOTAL
 from reports.disclosure import Status, Use
 from reports.secondary import SuppressionError
+from reports.tables import table_specs
 from reports.tables import themes as table_themes
 from store.households import audit
 from store.users import Role
+
+AMSTERDAM: Final = ZoneInfo("Europe/Amsterdam")
 
 ANALYST = frozenset({Role.GEMEENTE_ANALIST})
 """DOMAIN.md section 2: aggregates are the analyst's; a beheerder manages users, not figures."""
@@ -50,7 +54,7 @@ class Ids(StrEnum):
     EXPORT_STATUS = "an-export-status"
 
 
-FIELDS = ("year", "level", "use", "theme")
+FIELDS = ("year", "level", "use", "theme", "regeling")
 
 
 def themes() -> dict[str, tuple[str, tuple[str, ...]]]:
@@ -105,7 +109,24 @@ def _group(field: str, legend: str, options: list[tuple[str, str]], value: str |
 
 def _first_choice(years: list[int]) -> dict[str, str | None]:
     return {"year": str(years[0]) if years else None, "level": str(Level.GEMEENTE),
-            "use": str(Use.INTERN), "theme": "huishoudens"}  # fmt: skip
+            "use": str(Use.INTERN), "theme": "huishoudens",
+            "regeling": themes()["regelingen"][1][0]}  # fmt: skip
+
+
+def regeling_tables() -> dict[str, str]:
+    """The regeling tables of the Regelingen theme, by name, with their titles: the page shows
+    one at a time (all seven at once are some 3 900 elements, which a browser renders in tens
+    of seconds), the export holds them all."""
+    titles = {spec.name: spec.title for spec in table_specs()}
+    return {name: titles[name] for name in themes()["regelingen"][1]}
+
+
+def _shown_tables(theme: str, chosen: dict[str, Any]) -> tuple[str, ...]:
+    if theme != "regelingen":
+        return themes()[theme][1]
+    wanted = str(chosen.get("regeling") or "")
+    names = regeling_tables()
+    return (wanted if wanted in names else next(iter(names)),)
 
 
 @guarded_layout(roles=ANALYST, action="aggregates.page")
@@ -236,9 +257,13 @@ def json_table(
     )
 
 
-def theme_tables(result: Aggregates, theme: str, wijk: str) -> list[Any]:
-    """The tables of one theme for the gemeente (``wijk`` = totaal) or one wijk."""
-    title, names = themes()[theme]
+def theme_tables(
+    result: Aggregates, theme: str, wijk: str, names: Sequence[str] | None = None
+) -> list[Any]:
+    """The tables of one theme (or only ``names`` of it) for the gemeente (``wijk`` = totaal)
+    or one wijk."""
+    title, all_names = themes()[theme]
+    names = all_names if names is None else names
     titles = {str(t["tabel"]): str(t["titel"]) for t in _items(result.metadata, "tabellen")}
     left_out = {str(t["tabel"]): t for t in _items(result.metadata, "niet_beschikbaar")}
     parts: list[Any] = [html.H2(title, className="h4 mt-2")]
@@ -268,6 +293,26 @@ def _items(metadata: dict[str, object], key: str) -> list[dict[str, object]]:
 
 def _wijken(result: Aggregates) -> list[str]:
     return sorted(set(result.frame["wijk"].to_list()) - {TOTAL})
+
+
+def _facts_note(year: int) -> Any:
+    """When the household facts behind these figures were computed, and whether the data
+    changed since (the nightly run brings them up to date)."""
+    who = principal()
+    with db() as session:
+        state = data.analyst_facts_state(session, who.municipality or "", year)
+    if state is None:
+        return None
+    moment, current = state
+    local = moment.astimezone(AMSTERDAM)
+    text = _("Figures computed on {day} at {time}.").format(
+        day=day(local.date()), time=f"{local:%H:%M}"
+    )
+    if current:
+        return html.P(text, className="text-muted small")
+    later = _("The data have changed since; the nightly run (hhb facts refresh) brings the "
+              "figures up to date.")  # fmt: skip
+    return alert(f"{text} {later}", "info")
 
 
 def _compute(year: Any, level: Any, use: Any, tables: tuple[str, ...] | None = None) -> Aggregates:
@@ -345,9 +390,10 @@ def register(app: Dash) -> None:
             return alert(_("There are no figures yet."), "info"), None, [], True
         theme = chosen.get("theme")
         theme = theme if theme in themes() else "huishoudens"
+        shown_tables = _shown_tables(theme, chosen)
         try:
             result = _compute(chosen.get("year"), chosen.get("level"), chosen.get("use"),
-                              themes()[theme][1])  # fmt: skip
+                              shown_tables)  # fmt: skip
         except (ValueError, data.NoMonthData) as exc:
             reason = _("These figures cannot be shown: {reason}.").format(reason=exc)
             return alert(reason, "warning"), None, no_update, no_update
@@ -361,7 +407,15 @@ def register(app: Dash) -> None:
                      "shown.").format(code=wanted)  # fmt: skip
             message = alert(text, "warning")
         shown = wanted if wanted in wijken else TOTAL
-        tables = theme_tables(result, theme, shown)
+        tables = theme_tables(result, theme, shown, shown_tables)
+        if theme == "regelingen":
+            options = [(title.removeprefix("Regeling: "), name)
+                       for name, title in regeling_tables().items()]  # fmt: skip
+            pick = _group("regeling", _("Regeling"), options, shown_tables[0])
+            tables = [tables[0], html.Div(pick, className="row mb-3"), *tables[1:]]
+        note = _facts_note(int(chosen["year"]))
+        if note is not None:
+            message = html.Div([note, message]) if message is not None else note
         return message, tables, [html.Option(value=w) for w in wijken], not per_wijk
 
     @app.callback(

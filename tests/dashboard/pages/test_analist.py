@@ -20,7 +20,7 @@ from reports.aggregates import Aggregates
 from reports.facts import FACTS_SCHEMA, PENDING, SOURCES, HouseholdFacts
 from reports.secondary import SuppressionError
 from store.db import session_scope
-from store.models import AuditEvent, FactsSnapshot
+from store.models import AuditEvent, FactsSnapshot, Transaction, utcnow
 from tests.dashboard.conftest import Login, World
 from tests.dashboard.dashclient import DashClient, pattern_prop, text_of
 from tests.dashboard.test_access import open_page
@@ -73,7 +73,8 @@ CHOICE = json.dumps({"field": ["ALL"], "type": "an-choice", "value": ["ALL"]},
 
 
 def chosen(**choice: str) -> dict[str, str]:
-    return {"year": "2024", "level": "gemeente", "use": "intern", "theme": "huishoudens"} | choice
+    first = {"year": "2024", "level": "gemeente", "use": "intern", "theme": "huishoudens"}
+    return first | {"regeling": "regeling_zorgtoeslag"} | choice
 
 
 def view(client: DashClient, wijk: str | None = None, **choice: str) -> dict[str, Any]:
@@ -277,3 +278,33 @@ def test_the_fast_table_is_the_shared_table_as_dash_sends_it() -> None:
         expected = json.loads(json.dumps(shared, cls=PlotlyJSONEncoder))
         fast = json_table(columns, rows, caption="Regeling: bijstand", numeric=numeric)
         assert json.loads(json.dumps(fast)) == expected
+
+
+def test_the_page_says_when_the_figures_were_computed_and_if_data_changed(
+    app: Dash, as_user: Login
+) -> None:
+    client = as_user("analist")
+    fresh = text_of(view(client)["an-message"]["children"])
+    assert fresh.startswith("Cijfers berekend op ") and "Sindsdien" not in fresh
+    with session_scope(app.server.extensions["hhb"].engine) as session:
+        tx = session.scalars(
+            select(Transaction).where(Transaction.deleted_at.is_(None)).order_by(Transaction.id)
+        ).first()
+        assert tx is not None
+        tx.deleted_at, tx.deleted_by = utcnow(), "deelnemer"
+    stale = text_of(view(client)["an-message"]["children"])
+    assert "Sindsdien zijn er gegevens veranderd" in stale
+    with session_scope(app.server.extensions["hhb"].engine) as session:
+        runs = session.scalars(
+            select(AuditEvent.actor).where(AuditEvent.action == "facts.refresh")
+        ).all()
+    assert runs == ["demo"]  # the click showed the kept figures, it did not recompute
+
+
+def test_regelingen_show_one_regeling_at_a_time(as_user: Login) -> None:
+    client = as_user("analist")
+    first = text_of(view(client, theme="regelingen")["an-tables"]["children"])
+    assert "Regeling: zorgtoeslag" in first and "Regeling: huurtoeslag" not in first
+    other = view(client, theme="regelingen", regeling="regeling_huurtoeslag")
+    text = text_of(other["an-tables"]["children"])
+    assert "Regeling: huurtoeslag" in text and "Regeling: zorgtoeslag" not in text
