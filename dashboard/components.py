@@ -99,6 +99,7 @@ def household_paths(code: str) -> dict[str, str]:
         "watals": f"/huishouden/{code}/wat-als",
         "gegevens": f"/huishouden/{code}/gegevens",
         "importeren": f"/huishouden/{code}/importeren",
+        "indeling": f"/huishouden/{code}/indeling",
     }
 
 
@@ -110,6 +111,7 @@ def household_tabs(code: str, active: str, role: Role) -> html.Nav:
     items += [("regelingen", _("Regelingen")), ("watals", _("What if"))]
     if role is Role.BUDGETCOACH:
         items.append(("importeren", _("Import files")))
+        items.append(("indeling", _("Classification")))
     items.append(("gegevens", _("My details") if mine else _("Details")))
     links = [
         html.Li(

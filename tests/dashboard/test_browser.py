@@ -246,6 +246,7 @@ PAGES = [  # (user or None, path, text that shows the page has rendered)
     ("jdevries", "/caseload", "Huishoudens in uw caseload"),
     ("jdevries", "/huishouden/{seed}/overzicht", "Notitie opslaan"),
     ("jdevries", "/huishouden/{seed}/importeren", "De laatste"),
+    ("jdevries", "/huishouden/{seed}/indeling", "Transacties van"),
     ("jdevries", "/huishouden/{seed}/gegevens", "Geschiedenis van het profiel"),
     ("jdevries", "/huishouden/{seed}/maand", "Vaste lasten die nog komen"),
     ("beheerder", "/beheer", "Alle gebruikers"),
