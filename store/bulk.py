@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import polars as pl
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.sql import ColumnElement
 
 from budget.classify import rules_frame
-from ingest.canonical import TRANSACTION_SCHEMA
 from ingest.profile import HouseholdProfile
 from ingest.profile.loader import profile_from_document
 from store.classification import _rule
@@ -36,7 +36,7 @@ from store.models import (
     Transaction,
 )
 from store.profiles import RecordedProfile
-from store.transactions import _COLUMNS
+from store.transactions import transactions_of
 
 CHUNK_HOUSEHOLDS = 2_000
 """Households read and worked out together: about 800 000 transactions for two years, a few
@@ -82,33 +82,7 @@ def transactions(
 ) -> pl.DataFrame:
     """The same as :func:`store.transactions.transactions_frame` (live rows) for many
     households: one after the other, each ordered by account, booking date and position."""
-    codes = _codes(ids)
-    query = (
-        select(
-            Transaction.household_id,
-            Account.identifier,
-            *(getattr(Transaction, c) for c in _COLUMNS),
-        )
-        .join(Account, Account.id == Transaction.account_id)
-        .where(Transaction.household_id.in_(list(codes)), Transaction.deleted_at.is_(None))
-        .order_by(
-            Transaction.household_id,
-            Account.identifier,
-            Transaction.booking_date,
-            Transaction.import_id,
-            Transaction.position,
-        )
-    )
-    if start is not None:
-        query = query.where(Transaction.booking_date >= start)
-    if end is not None:
-        query = query.where(Transaction.booking_date <= end)
-    rows = session.execute(query).all()
-    columns: dict[str, list[object]] = {"household": [codes[r[0]] for r in rows]}
-    columns["account"] = [r[1] for r in rows]
-    for index, name in enumerate(_COLUMNS, start=2):
-        columns[name] = [r[index] for r in rows]
-    return pl.DataFrame(columns, schema=TRANSACTION_SCHEMA)
+    return transactions_of(session, _codes(ids), start=start, end=end)
 
 
 def rules(session: Session, ids: dict[str, int]) -> pl.DataFrame:
@@ -126,19 +100,13 @@ def rules(session: Session, ids: dict[str, int]) -> pl.DataFrame:
 def statement_dates(session: Session, ids: dict[str, int]) -> pl.DataFrame:
     """The same as :func:`store.statement_dates.statement_dates` for many households
     (:data:`STATEMENT_SCHEMA`); households without statements are left out."""
-    codes = _codes(ids)
-    rows = session.execute(
-        select(
-            Account.household_id,
-            func.min(StatementRow.opening_date),
-            func.max(StatementRow.closing_date),
-        )
-        .join(Account, Account.id == StatementRow.account_id)
-        .where(Account.household_id.in_(list(codes)))
-        .group_by(Account.household_id)
-    ).all()
-    return pl.DataFrame(
-        [(codes[h], first, last) for h, first, last in rows], schema=STATEMENT_SCHEMA, orient="row"
+    return _first_last(
+        session,
+        ids,
+        STATEMENT_SCHEMA,
+        Account.household_id,
+        (StatementRow.opening_date, StatementRow.closing_date),
+        Account.id == StatementRow.account_id,
     )
 
 
@@ -146,18 +114,35 @@ def booking_dates(session: Session, ids: dict[str, int]) -> pl.DataFrame:
     """First and last booking date of the live transactions, the transaction half of
     :func:`entitlement.household.coverage_of`, for many households (:data:`BOOKING_SCHEMA`);
     households without transactions are left out."""
+    return _first_last(
+        session,
+        ids,
+        BOOKING_SCHEMA,
+        Transaction.household_id,
+        (Transaction.booking_date, Transaction.booking_date),
+        Transaction.deleted_at.is_(None),
+    )
+
+
+def _first_last(
+    session: Session,
+    ids: dict[str, int],
+    schema: dict[str, pl.DataType | type[pl.DataType]],
+    household: QueryableAttribute[int],
+    dates: tuple[QueryableAttribute[dt.date | None], QueryableAttribute[dt.date | None]],
+    *criteria: ColumnElement[bool],
+) -> pl.DataFrame:
+    """Per household of ``ids`` (by the column ``household``) the earliest of the first of
+    ``dates`` and the latest of the second, over the rows that meet ``criteria``; a household
+    without such rows is left out."""
     codes = _codes(ids)
     rows = session.execute(
-        select(
-            Transaction.household_id,
-            func.min(Transaction.booking_date),
-            func.max(Transaction.booking_date),
-        )
-        .where(Transaction.household_id.in_(list(codes)), Transaction.deleted_at.is_(None))
-        .group_by(Transaction.household_id)
+        select(household, func.min(dates[0]), func.max(dates[1]))
+        .where(household.in_(list(codes)), *criteria)
+        .group_by(household)
     ).all()
     return pl.DataFrame(
-        [(codes[h], first, last) for h, first, last in rows], schema=BOOKING_SCHEMA, orient="row"
+        [(codes[h], first, last) for h, first, last in rows], schema=schema, orient="row"
     )
 
 

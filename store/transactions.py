@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import polars as pl
 from sqlalchemy import func, select
@@ -37,11 +38,35 @@ def transactions_frame(
 ) -> pl.DataFrame:
     """The household's canonical transactions, ordered by account, booking date and position."""
     household = get_household(session, household_code)
+    return transactions_of(
+        session,
+        {household.id: household.code},
+        start=start,
+        end=end,
+        include_deleted=include_deleted,
+    )
+
+
+def transactions_of(
+    session: Session,
+    codes: Mapping[int, str],
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    include_deleted: bool = False,
+) -> pl.DataFrame:
+    """The canonical transactions (:data:`TRANSACTION_SCHEMA`) of the households in ``codes``
+    (id to code): one household after the other by id, each ordered by account, booking date
+    and position. The one read behind :func:`transactions_frame` (one household) and
+    :func:`store.bulk.transactions` (a chunk of them)."""
+    ids, household = list(codes), Transaction.household_id
+    which = household == ids[0] if len(ids) == 1 else household.in_(ids)
     query = (
-        select(Account.identifier, *(getattr(Transaction, c) for c in _COLUMNS))
+        select(household, Account.identifier, *(getattr(Transaction, c) for c in _COLUMNS))
         .join(Account, Account.id == Transaction.account_id)
-        .where(Transaction.household_id == household.id)
+        .where(which)
         .order_by(
+            household,
             Account.identifier,
             Transaction.booking_date,
             Transaction.import_id,
@@ -55,9 +80,9 @@ def transactions_frame(
     if not include_deleted:
         query = query.where(Transaction.deleted_at.is_(None))
     rows = session.execute(query).all()
-    columns: dict[str, list[object]] = {"household": [household.code] * len(rows)}
-    columns["account"] = [r[0] for r in rows]
-    for index, name in enumerate(_COLUMNS, start=1):
+    columns: dict[str, list[object]] = {"household": [codes[r[0]] for r in rows]}
+    columns["account"] = [r[1] for r in rows]
+    for index, name in enumerate(_COLUMNS, start=2):
         columns[name] = [r[index] for r in rows]
     return pl.DataFrame(columns, schema=TRANSACTION_SCHEMA)
 

@@ -13,23 +13,20 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from dashboard.data import BalancePoint, MonthFlow
-from dashboard.formatting import PLOTLY_SEPARATORS, euro, month, short_day
+from dashboard.figures.style import (
+    GREEN,
+    NAVY,
+    OCHRE,
+    PALE_BLUE,
+    RED,
+    add_line,
+    amounts,
+    chart_layout,
+)
+from dashboard.formatting import month, short_day
 from dashboard.i18n import _
 
-INCOME, FIXED, LEEFGELD, BALANCE, BAND = "#1b7f5f", "#b3261e", "#8a5a00", "#1f3b73", "#9db4dd"
-
-
-def _layout(fig: go.Figure, title: str) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 16}},
-        separators=PLOTLY_SEPARATORS,
-        margin={"l": 70, "r": 20, "t": 50, "b": 40},
-        legend={"orientation": "h", "y": -0.15},
-        yaxis={"tickprefix": "€ ", "tickformat": ",.0f", "zeroline": True},
-        plot_bgcolor="white",
-        height=360,
-    )
-    return fig
+INCOME, FIXED, LEEFGELD, BALANCE, BAND = GREEN, RED, OCHRE, NAVY, PALE_BLUE
 
 
 def money_per_month(flows: Sequence[MonthFlow]) -> go.Figure:
@@ -44,13 +41,12 @@ def money_per_month(flows: Sequence[MonthFlow]) -> go.Figure:
         fig.add_bar(
             name=name,
             x=labels,
-            y=[c / 100 for c in values],
-            customdata=[euro(c) for c in values],
+            **amounts(values),
             hovertemplate=f"{name} %{{x}}: %{{customdata}}<extra></extra>",
             marker={"color": colour, "pattern": {"shape": pattern}},
         )
     fig.update_layout(barmode="group")
-    return _layout(fig, _("Income, fixed costs and leefgeld per month"))
+    return chart_layout(fig, _("Income, fixed costs and leefgeld per month"))
 
 
 def balance_forecast(history: Sequence[BalancePoint], future: Sequence[BalancePoint]) -> go.Figure:
@@ -60,51 +56,41 @@ def balance_forecast(history: Sequence[BalancePoint], future: Sequence[BalancePo
     first trace that names a date."""
     fig = go.Figure()
     if history:
-        fig.add_scatter(
-            name=_("Balance at month end"),
-            x=[short_day(p.day) for p in history],
-            y=[p.balance_cents / 100 for p in history],
-            customdata=[euro(p.balance_cents) for p in history],
-            hovertemplate="%{x}: %{customdata}<extra></extra>",
-            mode="lines+markers",
+        add_line(
+            fig,
+            _("Balance at month end"),
+            [short_day(p.day) for p in history],
+            [p.balance_cents for p in history],
             line={"color": BALANCE},
             marker={"symbol": "circle"},
         )
     band = [p for p in future if p.low_cents is not None and p.high_cents is not None]
     if band:
         x = [short_day(p.day) for p in band]
-        fig.add_scatter(
-            name=_("Upper edge of the band"),
-            x=x,
-            y=[(p.high_cents or 0) / 100 for p in band],
-            customdata=[euro(p.high_cents or 0) for p in band],
-            hovertemplate="%{x}: %{customdata}<extra></extra>",
-            mode="lines",
-            line={"color": BAND, "dash": "dot"},
-            showlegend=False,
+        edge = {"color": BAND, "dash": "dot"}
+        high = [p.high_cents for p in band]
+        add_line(
+            fig, _("Upper edge of the band"), x, high, line=edge, mode="lines", showlegend=False
         )
-        fig.add_scatter(
-            name=_("Band (8 in 10 months fall within it)"),
-            x=x,
-            y=[(p.low_cents or 0) / 100 for p in band],
-            customdata=[euro(p.low_cents or 0) for p in band],
-            hovertemplate="%{x}: %{customdata}<extra></extra>",
+        add_line(
+            fig,
+            _("Band (8 in 10 months fall within it)"),
+            x,
+            [p.low_cents for p in band],
+            line=edge,
             mode="lines",
-            line={"color": BAND, "dash": "dot"},
             fill="tonexty",
             fillcolor="rgba(157, 180, 221, 0.35)",
         )
     if future:
         expected = [*history[-1:], *future]
-        fig.add_scatter(
-            name=_("Expected balance"),
-            x=[short_day(p.day) for p in expected],
-            y=[p.balance_cents / 100 for p in expected],
-            customdata=[euro(p.balance_cents) for p in expected],
-            hovertemplate="%{x}: %{customdata}<extra></extra>",
-            mode="lines+markers",
+        add_line(
+            fig,
+            _("Expected balance"),
+            [short_day(p.day) for p in expected],
+            [p.balance_cents for p in expected],
             line={"color": BALANCE, "dash": "dash"},
             marker={"symbol": "diamond-open"},
         )
     fig.update_layout(xaxis={"type": "category", "tickangle": -45, "automargin": True})
-    return _layout(fig, _("Balance and expected balance"))
+    return chart_layout(fig, _("Balance and expected balance"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from budget.overview import MonthOverview
-from dashboard.formatting import PLOTLY_SEPARATORS, euro, month
+from dashboard.figures.style import GREEN, HOVER, NAVY, RED, add_line, amounts, chart_layout
+from dashboard.formatting import month
 from dashboard.i18n import _
 
 
@@ -21,40 +22,10 @@ def month_flows(overview: MonthOverview) -> go.Figure:
     spending = [sum(a for r in overview.rows for a in r.payments[i] if a < 0)
                 for i in range(len(overview.months))]  # fmt: skip
     fig = go.Figure()
-    fig.add_bar(
-        name=_("Money in"),
-        x=labels,
-        y=[c / 100 for c in income],
-        customdata=[euro(c) for c in income],
-        hovertemplate="%{x}: %{customdata}<extra></extra>",
-        marker_color="#1b7f5f",
-    )
-    fig.add_bar(
-        name=_("Money out"),
-        x=labels,
-        y=[c / 100 for c in spending],
-        customdata=[euro(c) for c in spending],
-        hovertemplate="%{x}: %{customdata}<extra></extra>",
-        marker_color="#b3261e",
-    )
+    for name, cents, colour in ((_("Money in"), income, GREEN), (_("Money out"), spending, RED)):
+        fig.add_bar(name=name, x=labels, **amounts(cents), hovertemplate=HOVER, marker_color=colour)
     closing = overview.closing
     if any(c is not None for c in closing):
-        fig.add_scatter(
-            name=_("Closing balance"),
-            x=labels,
-            y=[None if c is None else c / 100 for c in closing],
-            customdata=["" if c is None else euro(c) for c in closing],
-            hovertemplate="%{x}: %{customdata}<extra></extra>",
-            mode="lines+markers",
-            line_color="#1f3b73",
-        )
-    fig.update_layout(
-        separators=PLOTLY_SEPARATORS,
-        barmode="relative",
-        margin={"l": 60, "r": 20, "t": 30, "b": 40},
-        legend={"orientation": "h", "y": -0.15},
-        yaxis={"tickprefix": "€ ", "tickformat": ",.0f", "zeroline": True},
-        plot_bgcolor="white",
-        height=360,
-    )
-    return fig
+        add_line(fig, _("Closing balance"), labels, closing, line={"color": NAVY})
+    fig.update_layout(barmode="relative")
+    return chart_layout(fig)

@@ -16,25 +16,13 @@ from collections.abc import Mapping
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.formatting import PLOTLY_SEPARATORS, euro, month
+from dashboard.figures.style import GREEN, HOVER, NAVY, OCHRE, RED, add_line, chart_layout
+from dashboard.formatting import euro, month
 from dashboard.i18n import _
 from entitlement.buffer import add_months
 
-EXPECTED, RECEIVED, RESERVED, TO_PAY = "#1f3b73", "#1b7f5f", "#8a5a00", "#b3261e"
+EXPECTED, RECEIVED, RESERVED, TO_PAY = NAVY, GREEN, OCHRE, RED
 DASHES = ("solid", "dot", "dashdot", "longdash")
-
-
-def _layout(fig: go.Figure, title: str) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 16}},
-        separators=PLOTLY_SEPARATORS,
-        margin={"l": 70, "r": 20, "t": 50, "b": 40},
-        legend={"orientation": "h", "y": -0.15},
-        yaxis={"tickprefix": "€ ", "tickformat": ",.0f", "zeroline": True},
-        plot_bgcolor="white",
-        height=360,
-    )
-    return fig
 
 
 def _breakdown(parts: list[tuple[str, int]]) -> str:
@@ -88,7 +76,7 @@ def expected_vs_received(
         marker={"color": RECEIVED, "pattern": {"shape": "/"}},
     )
     fig.update_layout(barmode="group")
-    return _layout(fig, _("Regelingen per month: expected and received"))
+    return chart_layout(fig, _("Regelingen per month: expected and received"))
 
 
 def clawback_projection(clawbacks: pl.DataFrame, titles: Mapping[str, str]) -> go.Figure:
@@ -111,24 +99,13 @@ def clawback_projection(clawbacks: pl.DataFrame, titles: Mapping[str, str]) -> g
         saved = [min(amount, step * k) for k in range(len(points))]
         x = [month(p) for p in points]
         name = _("Reserved for {regeling} {year}").format(regeling=title, year=row["year"])
-        fig.add_scatter(
-            name=name,
-            x=x,
-            y=[c / 100 for c in saved],
-            customdata=[euro(c) for c in saved],
-            hovertemplate=name + " %{x}: %{customdata}<extra></extra>",
-            mode="lines+markers",
-            line={"color": RESERVED, "dash": DASHES[n % len(DASHES)]},
-        )
+        reserved = {"color": RESERVED, "dash": DASHES[n % len(DASHES)]}
+        add_line(fig, name, x, saved, line=reserved, hover=f"{name} {HOVER}")
         to_pay = _("To pay back: {regeling} {year}").format(regeling=title, year=row["year"])
-        fig.add_scatter(
-            name=to_pay,
-            x=x,
-            y=[amount / 100] * len(x),
-            customdata=[euro(amount)] * len(x),
-            hovertemplate=to_pay + ": %{customdata}<extra></extra>",
-            mode="lines",
-            line={"color": TO_PAY, "dash": "dash"},
+        level = [amount] * len(x)
+        hover = to_pay + ": %{customdata}<extra></extra>"
+        add_line(
+            fig, to_pay, x, level, line={"color": TO_PAY, "dash": "dash"}, mode="lines", hover=hover
         )
     if not due.height:
         fig.add_annotation(
@@ -141,4 +118,4 @@ def clawback_projection(clawbacks: pl.DataFrame, titles: Mapping[str, str]) -> g
         )
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
-    return _layout(fig, _("Expected clawback and the reservation towards it"))
+    return chart_layout(fig, _("Expected clawback and the reservation towards it"))

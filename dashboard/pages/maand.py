@@ -8,7 +8,6 @@ same in Dutch under "Hoe is dit berekend?".
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from typing import Any
 
@@ -17,19 +16,12 @@ from dash import Dash, Input, Output, State, dcc, html
 from budget.signals import KIND_LABELS, SEVERITY_LABELS
 from dashboard import data
 from dashboard.access import HOUSEHOLD_ROLES, guarded, guarded_layout
-from dashboard.components import (
-    LIVE,
-    add_page,
-    alert,
-    household_tabs,
-    month_input,
-    page_header,
-    table,
-)
+from dashboard.components import LIVE, alert, table
 from dashboard.context import db, principal
 from dashboard.figures.month import balance_forecast, money_per_month
 from dashboard.formatting import day, euro, month, short_day
 from dashboard.i18n import _
+from dashboard.pages import _household_month as hm
 from store.users import Role
 
 
@@ -66,25 +58,18 @@ def layout(hid: str = "", **_query: Any) -> Any:
     mine = who.role is Role.DEELNEMER
     return html.Div(
         [
-            household_tabs(hid, "maand", who.role),
-            page_header(
-                _("My month") if mine else _("Month"),
-                _(
+            *hm.household_head(
+                hid,
+                "maand",
+                who.role,
+                store=Ids.HOUSEHOLD,
+                title=_("My month") if mine else _("Month"),
+                lead=_(
                     "Money in, fixed costs, leefgeld and balance of this month, and what needs "
                     "attention."
                 ),
             ),
-            dcc.Store(id=Ids.HOUSEHOLD, data=hid),
-            html.Div(
-                html.Div(
-                    [
-                        html.Label(_("Month"), htmlFor=Ids.MONTH, className="form-label"),
-                        month_input(Ids.MONTH),
-                    ],
-                    className="col-sm-4",
-                ),
-                className="row g-3 mb-3",
-            ),
+            html.Div(hm.month_field(Ids.MONTH, _("Month")), className="row g-3 mb-3"),
             html.Div(id=Ids.MESSAGE, **LIVE),
             dcc.Loading(html.Div(id=Ids.SUMMARY)),
             html.H2(_("Signals"), className="h5 mt-4"),
@@ -307,28 +292,13 @@ def balance_table(view: data.MonthView) -> html.Div:
     )
 
 
-def _bounds(months: tuple[dt.date, ...]) -> tuple[str | None, str | None]:
-    if not months:
-        return None, None
-    return f"{months[0]:%Y-%m}", f"{months[-1]:%Y-%m}"
-
-
 def register(app: Dash) -> None:
-    add_page(
-        __name__,
-        path_template="/huishouden/<hid>/maand",
-        path="/huishouden/maand",
-        title=_("My month - Huishoudboekje"),
-        name=_("My month"),
-        layout=layout,
-        roles=sorted(HOUSEHOLD_ROLES),
+    hm.register_household_page(
+        __name__, "maand", title=_("My month - Huishoudboekje"), name=_("My month"), layout=layout
     )
 
     @app.callback(
-        Output(Ids.MONTH, "min"),
-        Output(Ids.MONTH, "max"),
-        Output(Ids.MONTH, "value"),
-        Output(Ids.MESSAGE, "children"),
+        *hm.month_outputs(Ids.MONTH, Ids.MESSAGE),
         Output(Ids.SUMMARY, "children"),
         Output(Ids.SIGNALS, "children"),
         Output(Ids.DETAILS, "children"),
@@ -343,11 +313,10 @@ def register(app: Dash) -> None:
     def show(chosen: str | None, household: str) -> tuple[Any, ...]:
         with db() as session:
             available = data.data_months(session, household)
-        low, high = _bounds(available)
+        low, high = hm.field_range(available)
         nothing: tuple[Any, ...] = (None, None, None, {}, None, {}, None)
         if not available:
-            empty = alert(_("There are no transactions yet for this household."), "info")
-            return (low, high, None, empty, *nothing)
+            return (low, high, None, hm.no_transactions(), *nothing)
         try:
             wanted = data.month_range(chosen, chosen)[0] if chosen else None
             with db() as session:
@@ -360,7 +329,7 @@ def register(app: Dash) -> None:
         return (
             low,
             high,
-            f"{view.month:%Y-%m}",
+            hm.month_value(view.month),
             None,
             summary(view),
             signals_list(view),

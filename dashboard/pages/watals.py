@@ -19,18 +19,11 @@ import polars as pl
 from dash import Dash, Input, Output, State, ctx, dcc, html
 
 from dashboard.access import HOUSEHOLD_ROLES, guarded, guarded_layout
-from dashboard.components import (
-    LIVE,
-    add_page,
-    alert,
-    household_tabs,
-    month_input,
-    page_header,
-    table,
-)
+from dashboard.components import LIVE, alert, table
 from dashboard.context import db, principal
 from dashboard.formatting import euro, month
 from dashboard.i18n import _
+from dashboard.pages import _household_month as hm
 from entitlement.buffer import add_months
 from entitlement.household import coverage_of, load_household
 from entitlement.outlook import outlook_of, parse_change
@@ -60,24 +53,20 @@ def layout(hid: str = "", **_query: Any) -> Any:
     amount: dict[str, Any] = {"type": "text", "inputMode": "decimal", "autoComplete": "off"}
     return html.Div(
         [
-            household_tabs(hid, "watals", who.role),
-            page_header(
-                _("What if"),
-                _(
+            *hm.household_head(
+                hid,
+                "watals",
+                who.role,
+                store=Ids.HOUSEHOLD,
+                title=_("What if"),
+                lead=_(
                     "What happens to the regelingen when the income changes from a month on: "
                     "a new job, fewer hours, a benefit that stops."
                 ),
             ),
-            dcc.Store(id=Ids.HOUSEHOLD, data=hid),
             html.Div(
                 [
-                    html.Div(
-                        [
-                            html.Label(_("From month"), htmlFor=Ids.MONTH, className="form-label"),
-                            month_input(Ids.MONTH),
-                        ],
-                        className="col-sm-4",
-                    ),
+                    hm.month_field(Ids.MONTH, _("From month")),
                     html.Div(
                         [
                             html.Label(
@@ -312,21 +301,12 @@ def result_view(w: WhatIf) -> html.Div:
 
 
 def register(app: Dash) -> None:
-    add_page(
-        __name__,
-        path_template="/huishouden/<hid>/wat-als",
-        path="/huishouden/wat-als",
-        title=_("What if - Huishoudboekje"),
-        name=_("What if"),
-        layout=layout,
-        roles=sorted(HOUSEHOLD_ROLES),
+    hm.register_household_page(
+        __name__, "wat-als", title=_("What if - Huishoudboekje"), name=_("What if"), layout=layout
     )
 
     @app.callback(
-        Output(Ids.MONTH, "min"),
-        Output(Ids.MONTH, "max"),
-        Output(Ids.MONTH, "value"),
-        Output(Ids.MESSAGE, "children"),
+        *hm.month_outputs(Ids.MONTH, Ids.MESSAGE),
         Output(Ids.RESULT, "children"),
         Input(Ids.GO, "n_clicks"),
         Input(Ids.GO_GROSS, "n_clicks"),
@@ -342,12 +322,11 @@ def register(app: Dash) -> None:
         axe-core (an input nested in an option)."""
         bounds = month_bounds_of(household)
         if bounds is None:
-            empty = alert(_("There are no transactions yet for this household."), "info")
-            return None, None, None, empty, None
+            return None, None, None, hm.no_transactions(), None
         low, high, default = bounds
-        shown = (f"{low:%Y-%m}", f"{high:%Y-%m}")
+        shown = hm.field_range((low, high))
         if not net and not gross:  # the page opens: propose the month after the statements
-            return *shown, f"{default:%Y-%m}", None, None
+            return *shown, hm.month_value(default), None, None
         try:
             start = parse_month(chosen, low, high)
             cents = parse_amount(amount)
@@ -364,4 +343,4 @@ def register(app: Dash) -> None:
                 _("This cannot be calculated: {reason}.").format(reason=reason), "warning"
             )
             return *shown, chosen, message, None
-        return *shown, f"{start:%Y-%m}", None, result_view(result)
+        return *shown, hm.month_value(start), None, result_view(result)
