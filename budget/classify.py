@@ -35,14 +35,21 @@ the registry's text patterns (:mod:`budget.classify_sources`), the rules of thum
 (:mod:`budget.classify_heuristics`) and the coach's rules (:mod:`budget.classify_rules`). The five
 output columns are gathered once at the end. No Python code runs per transaction, and the
 chunking never changes a result: every source looks within one household.
+
+One household's months (the coach's overview, tens of rows) cost polars calls rather than rows,
+so there the per-pair work is kept for the next call with the same pairs (:func:`_pair_tables`),
+the registry's text patterns run in one call (:data:`budget.classify_sources.SMALL`) and the
+expressions built from the registry are built once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
 
@@ -178,6 +185,48 @@ def _tables(registry: PayerRegistry) -> RegistryTables:
     return cached[1]
 
 
+PAIR_CACHE_PAIRS = 1_000
+"""Tables with at most this many distinct pairs (one household) keep what the registry and the
+name lists say about their pairs (:func:`_pair_tables`) for the next call with the same pairs:
+the overview of a household asks the same again for every month it shows."""
+PAIR_CACHE_SIZE = 256
+_PAIR_CACHE: OrderedDict[
+    tuple[RegistryTables, tuple[tuple[str | None, str | None], ...]],
+    tuple[pl.DataFrame, Base, Chains],
+] = OrderedDict()
+_PAIR_LOCK = threading.Lock()
+
+
+def _pair_tables(
+    tables: RegistryTables, distinct: pl.DataFrame
+) -> tuple[pl.DataFrame, Base, Chains]:
+    """The registry columns of the distinct pairs (``distinct``: the pair columns and their
+    ``KEY``), their :class:`Base` and :class:`Chains`; for few pairs from a small cache, since
+    they depend on the pairs' IBAN and name only (the IBAN codes in :class:`Base` come from
+    this call's keys)."""
+    keys = distinct.get_column(KEY)
+    small = distinct.height <= PAIR_CACHE_PAIRS
+    if small:
+        named = tuple(distinct.select(PAIR_COLUMNS).iter_rows())
+        cache_key = (tables, named)
+        with _PAIR_LOCK:
+            found = _PAIR_CACHE.get(cache_key)
+            if found is not None:
+                _PAIR_CACHE.move_to_end(cache_key)
+        if found is not None:
+            pairs, base, chains = found
+            return pairs, replace(base, iban=keys.to_numpy() >> np.uint64(32)), chains
+    pairs = pair_frame(tables, distinct.select(PAIR_COLUMNS))
+    base = Base.build(tables, pairs, keys)
+    chains = Chains.build(tables, pairs)
+    if small:
+        with _PAIR_LOCK:
+            _PAIR_CACHE[cache_key] = (pairs, base, chains)
+            while len(_PAIR_CACHE) > PAIR_CACHE_SIZE:
+                _PAIR_CACHE.popitem(last=False)
+    return pairs, base, chains
+
+
 THREADS = int(os.environ.get("HHB_CLASSIFY_THREADS", "2"))
 """Chunks classified at the same time: polars releases the GIL in its loops, and most of the
 work per chunk (word scans, regexes, gathers) runs on one core, so two threads keep both cores
@@ -248,14 +297,14 @@ def classify(
     )
     index = place.get_column("_pair").to_numpy().astype(np.int64)
     bounds = np.cumsum([0] + [k[1].height for k in keyed])
-    pairs = pair_frame(tables, distinct.select(PAIR_COLUMNS))
+    pairs, base, chains = _pair_tables(tables, distinct)
     active = active_rules(rule_table)
     naam = active.filter(pl.col("match") == "naam").height > 0
     shared = _Shared(
         tables,
-        Base.build(tables, pairs, distinct.get_column(KEY)),
+        base,
         codes,
-        Chains.build(tables, pairs),
+        chains,
         active,
         normalise_names(pairs.get_column("counterparty_name")) if naam else None,
     )
@@ -284,8 +333,10 @@ def _classify_chunk(
     base = shared.base.subset(places)
     keys = RowKeys.of(frame, key, chunk_keys, shared.codes)
     picks = Picks(base.table, keys.pair.copy(), base.level[keys.pair])
-    apply_registry(shared.tables, base, shared.chains.subset(places), picks, frame, keys)
-    apply_heuristics(base, picks, frame, keys)
+    unclaimed = apply_registry(
+        shared.tables, base, shared.chains.subset(places), picks, frame, keys
+    )
+    apply_heuristics(base, picks, frame, keys, unclaimed)
     names = None if shared.names is None else shared.names.gather(places)
     apply_rules(base, picks, frame, keys, shared.rules, names)
     return picks.result(RUBRIEK_DTYPE)

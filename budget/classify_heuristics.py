@@ -12,6 +12,8 @@ it), which is what lets :func:`budget.classify.classify` work on chunks of whole
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import polars as pl
 
@@ -27,6 +29,7 @@ from budget.classify_picks import (
     Mask,
     Picks,
     distinct,
+    has_words,
     scan,
 )
 
@@ -40,9 +43,66 @@ def link_keys(keys: RowKeys, rows: Index) -> pl.DataFrame:
     return frame.select(pl.when(pl.col(c) > 0).then(pl.col(c)).alias(c) for c in LINK)
 
 
+TABLE_CODES = 1 << 24
+"""Codes below this are looked up in a table indexed by code (a byte per code) rather than
+hashed: the codes of one call are the categories it met, numbered from 1, so a few thousand
+per chunk. Larger codes (a categorical input with a big shared code space) are hashed."""
+
+
+PACKED_CODES = (1 << 63) - 1
+"""Code tuples are packed into one number (a single hashed column) while the largest packed
+value stays below this."""
+
+
+def _top(*arrays: U64) -> int:
+    """One more than the largest code in ``arrays`` (1 when all are empty)."""
+    return 1 + max((int(a.max()) for a in arrays if len(a)), default=0)
+
+
 def _isin(codes: U64, values: U64) -> Mask:
-    found = pl.Series(codes).is_in(pl.Series(values).implode())
-    return found.fill_null(False).to_numpy().astype(np.bool_)
+    top = _top(codes, values)
+    if values.dtype.kind == "u" and top <= TABLE_CODES:
+        table = np.zeros(top, dtype=np.bool_)
+        table[values] = True
+        found: Mask = table[codes]
+        return found
+    hashed = pl.Series(codes).is_in(pl.Series(values).implode())
+    return hashed.fill_null(False).to_numpy().astype(np.bool_)
+
+
+def distinct_codes(codes: U64) -> U64:
+    """The distinct values of ``codes``, in some order."""
+    top = _top(codes)
+    if top <= TABLE_CODES:
+        seen = np.zeros(top, dtype=np.bool_)
+        seen[codes] = True
+        return np.flatnonzero(seen).astype(np.uint64)
+    found: U64 = pl.Series(codes).unique().to_numpy()
+    return found
+
+
+def distinct_links(keys: RowKeys, rows: Index, columns: Sequence[str] = LINK) -> pl.DataFrame:
+    """``link_keys(keys, rows).select(columns).unique()``, in some order: the distinct codes
+    first, as one number per row where they fit in 64 bits, then null where missing."""
+    source = {"h": keys.household, "a": keys.account, "i": keys.iban}
+    parts = [source[c][rows] for c in columns]
+    top = _top(*parts)
+    if top ** len(parts) <= PACKED_CODES:
+        base = np.uint64(top)
+        number = np.zeros(len(rows), dtype=np.uint64)
+        for part in parts:
+            number = number * base + part
+        unique = pl.Series(number).unique().to_numpy()
+        values: dict[str, U64] = {}
+        for c in reversed(columns):
+            values[c] = unique % base
+            unique = unique // base
+        frame = pl.DataFrame(
+            {c: values[c] for c in columns}, schema=dict.fromkeys(columns, pl.UInt64)
+        )
+    else:
+        frame = pl.DataFrame(dict(zip(columns, parts, strict=True))).unique()
+    return frame.select(pl.when(pl.col(c) > 0).then(pl.col(c)).alias(c) for c in columns)
 
 
 def per_pair(
@@ -60,16 +120,21 @@ def _iban_reason(start: str, end: str) -> pl.Expr:
     return pl.concat_str(pl.lit(start), pl.col("counterparty_iban"), pl.lit(end))
 
 
-def apply_heuristics(base: Base, picks: Picks, frame: pl.DataFrame, keys: RowKeys) -> None:
-    """Leefgeld, cash, groceries, debts, salary, and transfers between own accounts."""
+def apply_heuristics(
+    base: Base, picks: Picks, frame: pl.DataFrame, keys: RowKeys, unclaimed: tuple[Index, pl.Series]
+) -> None:
+    """Leefgeld, cash, groceries, debts, salary, and transfers between own accounts.
+
+    ``unclaimed``: rows the registry left (their level below it) with their descriptions."""
     amount = frame.get_column("amount_cents")
     out: Mask = (amount < 0).fill_null(False).to_numpy().astype(np.bool_)
     income: Mask = (amount > 0).fill_null(False).to_numpy().astype(np.bool_)
     no_iban: Mask = keys.iban == 0
     description = frame.get_column("description")
-    everything = np.ones(len(keys.pair), dtype=np.bool_)
     # Leefgeld by text, then everything between the same two accounts.
-    rows = scan(description, picks.open(everything, LEVEL_LEEFGELD), cat.LEEFGELD_TEXTS)
+    # The rows open to leefgeld are among the unclaimed ones (levels only rise).
+    rows, texts = unclaimed
+    rows = rows[(picks.level[rows] < LEVEL_LEEFGELD) & has_words(texts, cat.LEEFGELD_TEXTS)]
     picks.point(rows, LEVEL_LEEFGELD, base.leefgeld)
     _links(base, picks, keys, rows[out[rows] & ~no_iban[rows]])
     _weekly(base, picks, frame, keys, out & ~no_iban)
@@ -106,7 +171,7 @@ def apply_heuristics(base: Base, picks: Picks, frame: pl.DataFrame, keys: RowKey
 def _links(base: Base, picks: Picks, keys: RowKeys, sent: Index) -> None:
     """Everything between the two accounts of a leefgeld transfer (``sent``: the leefgeld rows
     paid out to an IBAN), in either direction, is leefgeld too."""
-    links = link_keys(keys, sent).unique()
+    links = distinct_links(keys, sent)
     if not links.height:
         return
     receivers = links.get_column("i").unique().to_numpy()
@@ -150,14 +215,14 @@ def _weekly(base: Base, picks: Picks, frame: pl.DataFrame, keys: RowKeys, sent: 
 
 def _own_accounts(base: Base, picks: Picks, keys: RowKeys) -> None:
     """A transfer to or from another account of the same household; leefgeld stays leefgeld."""
-    accounts = pl.Series(keys.account).unique().to_numpy()
+    accounts = distinct_codes(keys.account)
     candidates = _isin(base.iban, accounts[accounts > 0])[keys.pair]
     if not candidates.any():
         return
     idx = picks.open(candidates, LEVEL_OWN)
     sub = link_keys(keys, idx).with_row_index("_i")
     owned = _isin(keys.account, sub.get_column("i").drop_nulls().unique().to_numpy())
-    owners = link_keys(keys, np.flatnonzero(owned)).select("h", pl.col("a").alias("i")).unique()
+    owners = distinct_links(keys, np.flatnonzero(owned), ("h", "a")).rename({"a": "i"})
     hit = sub.join(owners, on=["h", "i"]).get_column("_i").to_numpy()
     idx = idx[np.sort(hit).astype(np.int64)]
     if not len(idx):

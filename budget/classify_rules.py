@@ -28,6 +28,10 @@ def _households(frame: pl.DataFrame, rows: Index) -> pl.Series:
 def active_rules(rules: pl.DataFrame) -> pl.DataFrame:
     """The rules that count, each with the reason a coach reads (``_reason``)."""
     text = ["household", "match", "value", "rubriek", "ketenpartner", "created_by"]
+    if not rules.height:  # the same empty table, without the steps below (a household's call)
+        return rules.with_columns(
+            pl.col(text).cast(pl.String), pl.lit(None, pl.String).alias("_reason")
+        )
     active = (
         rules.with_columns(pl.col(text).cast(pl.String))
         .filter(pl.col("withdrawn_at").is_null())
@@ -70,6 +74,8 @@ def apply_rules(
 ) -> None:
     """Coach rules of each household; ``names`` are the pairs' normalised names (needed only
     when there are name rules)."""
+    if not active.height:
+        return
     for match, level in (
         ("naam", LEVEL_RULE_NAME),
         ("iban", LEVEL_RULE_IBAN),

@@ -9,13 +9,16 @@ The registry semantics (docs/formats/payers.md) are those of :mod:`budget.classi
 per candidate payer the *first* of its text patterns that matches counts, a text match in the
 description beats a later pattern matched in the name, and a ``requires_text`` payer without
 any text match gives way to the next candidate of the chain. Patterns are tried in order on the
-rows still without a match only, with a cheap ``contains`` before the ``extract`` that keeps the
-matched words for the reason. The candidate classifications are computed once per distinct
-(pair, chosen payer, pattern, matched words, sign) and shared by the rows that have them.
+rows still without a match only, one ``extract`` per pattern (it says whether the pattern matches
+and keeps the matched words for the reason; a ``contains`` first read every matched row twice).
+Few rows (one household, as the overview asks) take every pattern in one polars call instead,
+since there a call costs more than its rows. The candidate classifications are computed once per
+distinct (pair, chosen payer, pattern, matched words, sign) and shared by the rows that have them.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +28,7 @@ import numpy.typing as npt
 import polars as pl
 
 from budget.classify_pairs import Base, RowKeys, ketenpartner_expr, registry_reason, rubriek_expr
-from budget.classify_picks import LEVEL_REGISTRY, Index, Picks, distinct_rows, scan
+from budget.classify_picks import LEVEL_REGISTRY, Index, Picks, distinct_rows, has_words
 from budget.classify_registry import CHAIN, RegistryTables
 
 I32 = npt.NDArray[np.int32]
@@ -33,10 +36,17 @@ ALL = range(CHAIN)
 Bools = npt.NDArray[np.bool_]
 
 
+SMALL = 2_000
+"""Up to this many rows (one household's months, as the overview reads them) every pattern runs
+on every row in one polars call (:func:`all_hits`): a call costs more than the rows it saves."""
+
+
 def first_hits(text: pl.Series, patterns: Sequence[str]) -> tuple[I32, pl.Series]:
     """Per text the number of the first pattern that matches (-1: none) and what it matched
     (capture group 1; null without a match)."""
     n = len(text)
+    if n <= SMALL:
+        return AllHits(all_hits(text, patterns)).first(np.arange(n, dtype=np.int64))
     which = np.full(n, -1, dtype=np.int32)
     found = pl.repeat(None, n, dtype=pl.String, eager=True)
     pending = np.arange(n, dtype=np.int64)
@@ -44,14 +54,47 @@ def first_hits(text: pl.Series, patterns: Sequence[str]) -> tuple[I32, pl.Series
         if not len(pending):
             break
         candidates = text if len(pending) == n else text.gather(pending)
-        hit = candidates.str.contains(pattern).fill_null(False).to_numpy().astype(np.bool_)
+        # One pass per pattern: group 1 is never optional, so null means no match.
+        got = candidates.str.extract(pattern, 1)
+        hit = got.is_not_null().to_numpy()
         if not hit.any():
             continue
         where = pending[hit]
         which[where] = k
-        found = found.scatter(where, candidates.filter(pl.Series(hit)).str.extract(pattern, 1))
+        found = found.scatter(where, got.filter(pl.Series(hit)))
         pending = pending[~hit]
     return which, found
+
+
+def all_hits(text: pl.Series, patterns: Sequence[str]) -> pl.DataFrame:
+    """Per pattern (column ``k``) what it matches in each text (capture group 1), null where it
+    does not match: group 1 is never optional, so null means no match."""
+    return text.to_frame("t").select(
+        pl.col("t").str.extract(pattern, 1).alias(str(k)) for k, pattern in enumerate(patterns)
+    )
+
+
+class AllHits:
+    """:func:`all_hits` of few rows as numpy arrays, to read :func:`first_hits` of any rows
+    and any run of its columns without another polars call."""
+
+    def __init__(self, hits: pl.DataFrame) -> None:
+        self.values = hits.to_numpy().astype(object).reshape(hits.height, hits.width)
+        nothing = np.full(self.values.shape, None, dtype=object)
+        self.matched = np.not_equal(self.values, nothing).astype(np.bool_)
+
+    def first(self, rows: Index, start: int = 0, stop: int | None = None) -> tuple[I32, pl.Series]:
+        """:func:`first_hits` of the texts ``rows`` with the patterns of columns start:stop."""
+        matched = self.matched[rows, start:stop]
+        if not matched.shape[1]:
+            return np.full(len(rows), -1, dtype=np.int32), pl.repeat(
+                None, len(rows), dtype=pl.String, eager=True
+            )
+        found = matched.any(axis=1)
+        which = np.where(found, matched.argmax(axis=1), -1).astype(np.int32)
+        text = self.values[rows, start:stop][np.arange(len(rows)), np.maximum(which, 0)]
+        text[~found] = None
+        return which, pl.Series(text.tolist(), dtype=pl.String)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,22 +154,28 @@ def apply_registry(
     picks: Picks,
     frame: pl.DataFrame,
     keys: RowKeys,
-) -> None:
-    """Rows whose payer depends on the description, then payers recognised by text alone."""
+) -> tuple[Index, pl.Series]:
+    """Rows whose payer depends on the description, then payers recognised by text alone.
+
+    Returns the rows no registry source classified (what the heuristics may still classify;
+    levels only rise) with their descriptions, so those are gathered once."""
     pair_id = keys.pair
     rows = picks.open(base.text[pair_id], LEVEL_REGISTRY)
     description = frame.get_column("description")
     negative = (frame.get_column("amount_cents") < 0).fill_null(False).to_numpy()
     if len(rows):
         _chain_rows(tables, base, chains, picks, rows, description, negative, pair_id)
+    rows = picks.open(np.ones(len(pair_id), dtype=np.bool_), LEVEL_REGISTRY)
+    texts = description.gather(rows)
     words = tables.standalone_words
     if words == ():
-        return
-    rows = picks.open(np.ones(len(pair_id), dtype=np.bool_), LEVEL_REGISTRY)
+        return rows, texts
+    found = rows
     if words is not None:
-        rows = scan(description, rows, words)
-    if len(rows):
-        _standalone_rows(tables, base, picks, rows, description, negative, pair_id)
+        found = rows[has_words(texts, words)]
+    if len(found):
+        _standalone_rows(tables, base, picks, found, description, negative, pair_id)
+    return rows, texts
 
 
 def _chain_rows(
@@ -145,12 +194,24 @@ def _chain_rows(
     desc = description.gather(rows)
     hit_gid: dict[int, I32] = {}
     hit_text: dict[int, tuple[Index, pl.Series]] = {}
-    for p in np.unique(payer[payer >= 0]).tolist():
+    present = [
+        p for p in np.unique(payer[payer >= 0]).tolist() if tables.texts[chains.payer_ids[p]]
+    ]
+    # Few rows: every present payer's patterns on every row in one call, each payer's rows
+    # read from it; else per payer on its own rows.
+    table = None
+    if n <= SMALL and present:
+        every = [r.polars_regex for p in present for r in tables.texts[chains.payer_ids[p]]]
+        table = AllHits(all_hits(desc, every))
+    column = 0
+    for p in present:
         rules = tables.texts[chains.payer_ids[p]]
-        if not rules:
-            continue
-        at = np.flatnonzero((payer == p).any(axis=0))
-        k, text = first_hits(desc.gather(at), [r.polars_regex for r in rules])
+        at = np.flatnonzero(np.logical_or.reduce([position == p for position in payer]))
+        if table is None:
+            k, text = first_hits(desc.gather(at), [r.polars_regex for r in rules])
+        else:
+            k, text = table.first(at, column, column + len(rules))
+        column += len(rules)
         gids = np.array([r.gid for r in rules], dtype=np.int32)
         full = np.full(n, -1, dtype=np.int32)
         full[at] = np.where(k >= 0, gids[np.maximum(k, 0)], -1)
@@ -201,6 +262,14 @@ def _chain_rows(
 def _chain_values(tables: RegistryTables, base: Base, unique: pl.DataFrame) -> pl.DataFrame:
     """Registry candidates for distinct (pair, chain position, pattern, words, sign)."""
     pairs = base.pairs[unique.get_column("_pair").to_numpy()]
+    work = pl.concat([unique, pairs], how="horizontal").select(_chain_exprs(tables))
+    return registry_values(tables, work)
+
+
+@functools.cache
+def _chain_exprs(tables: RegistryTables) -> list[pl.Expr]:
+    """The columns :func:`registry_values` reads, from the chosen chain position and pattern;
+    built once per registry (expressions are immutable, so threads share them)."""
 
     def chosen(field: str) -> pl.Expr:
         expr: pl.Expr = pl.lit(None, pl.String)
@@ -213,9 +282,9 @@ def _chain_values(tables: RegistryTables, base: Base, unique: pl.DataFrame) -> p
     kind_of = {r.gid: str(r.kind) for r in rules if r.kind is not None}
     gid = pl.col("_gid")
     by_text = gid.replace_strict(regeling_of, default=None, return_dtype=pl.String)
-    work = pl.concat([unique, pairs], how="horizontal").select(
-        "counterparty_name",
-        "_neg",
+    return [
+        pl.col("counterparty_name"),
+        pl.col("_neg"),
         chosen("payer").alias("payer"),
         chosen("on").alias("on"),
         chosen("evidence").alias("evidence"),
@@ -224,19 +293,25 @@ def _chain_values(tables: RegistryTables, base: Base, unique: pl.DataFrame) -> p
         ).alias("kind"),
         pl.coalesce(by_text, chosen("regeling")).alias("regeling"),
         pl.when(by_text.is_not_null()).then(pl.col("_text")).alias("regeling_text"),
-    )
-    return registry_values(tables, work)
+    ]
 
 
 def registry_values(tables: RegistryTables, work: pl.DataFrame) -> pl.DataFrame:
     """The five columns from ``payer``, ``on``, ``evidence``, ``kind``, ``regeling``,
     ``regeling_text``, the counterparty name and the sign (``_neg``)."""
+    kp, out = _value_exprs(tables)
+    return work.with_columns(kp).select(out)
+
+
+@functools.cache
+def _value_exprs(tables: RegistryTables) -> tuple[pl.Expr, list[pl.Expr]]:
+    """The expressions of :func:`registry_values`, built once per registry."""
     kp = ketenpartner_expr(tables, pl.col("payer"), pl.col("kind"), pl.col("counterparty_name"))
     amount = pl.when(pl.col("_neg")).then(pl.lit(-1)).otherwise(pl.lit(0))
-    return work.with_columns(kp.alias("ketenpartner")).select(
-        "ketenpartner",
+    return kp.alias("ketenpartner"), [
+        pl.col("ketenpartner"),
         rubriek_expr(pl.col("kind"), pl.col("regeling"), amount).alias("rubriek"),
-        "regeling",
+        pl.col("regeling"),
         pl.concat_str(pl.lit("register:"), pl.col("payer")).alias("rule_id"),
         registry_reason(
             pl.col("ketenpartner"),
@@ -245,7 +320,7 @@ def registry_values(tables: RegistryTables, work: pl.DataFrame) -> pl.DataFrame:
             pl.col("regeling"),
             pl.col("regeling_text"),
         ).alias("reason"),
-    )
+    ]
 
 
 def _standalone_rows(
