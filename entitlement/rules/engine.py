@@ -6,7 +6,10 @@ blocks of rows that fit the CPU cache. A block of whole households whose inputs 
 within a parameter state is computed once per household and state (see :mod:`layout`), and its
 results are kept that way: :func:`evaluate_compact` returns per regeling a small table of
 distinct rows and, per household-month, the row holding its values (see :mod:`result`).
-Regelingen that do not read each other's steps run side by side in threads.
+Regelingen that do not read each other's steps run side by side in threads (see :mod:`schedule`:
+an idle thread takes the ready regeling with the costliest chain of work ahead of it), and the
+tables' arrays come from the rules' :class:`~entitlement.rules.arena.Arena`, which reuses the
+memory of results that are no longer used.
 
 :func:`evaluate` spreads those tables over the input frame, with per regeling ``R``:
 
@@ -21,16 +24,17 @@ Amounts become cents by rounding half away from zero, after the regeling's own r
 from __future__ import annotations
 
 import datetime as dt
-import mmap
+import functools
 import os
-from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from entitlement.rules import layout
+from entitlement.rules.arena import Arena
 from entitlement.rules.errors import InputError
 from entitlement.rules.expr import Ref, walk
 from entitlement.rules.frames import (
@@ -62,6 +66,7 @@ from entitlement.rules.result import (
     Table,
     column,
 )
+from entitlement.rules.schedule import Task, run_tasks
 from entitlement.rules.vector import Batch, MonthData, Val
 
 __all__ = [
@@ -80,7 +85,6 @@ __all__ = [
 CHUNK_ROWS = 1 << 15
 THREADS = min(2, os.cpu_count() or 1)  # regelingen evaluated side by side
 _THREADED_FROM = 50_000  # rows; smaller frames run in one thread
-_MAPPED_FROM = 1 << 22  # bytes; smaller columns come from numpy's allocator
 
 
 # The engine's own reasons, in the top bits of R.redenen (conditions use bits 0-27).
@@ -128,7 +132,12 @@ def evaluate_compact(
     chunk_rows: int = CHUNK_ROWS,
 ) -> Evaluation:
     """As :func:`evaluate`, with every step kept in compact tables (see
-    :mod:`entitlement.rules.result`) instead of spread over full columns."""
+    :mod:`entitlement.rules.result`) instead of spread over full columns.
+
+    The tables' arrays belong to the returned :class:`Evaluation` (and to whatever is made from
+    them: a table frame, a polars column); their memory goes back to ``rules.arena`` for a later
+    call only when none of those is used any more, so results alive together never share it.
+    """
     rules = rules or default_rules()
     wanted = list(rules) if regelingen is None else list(regelingen)
     unknown = [name for name in wanted if name not in rules]
@@ -137,7 +146,6 @@ def evaluate_compact(
     names = rules.closure(wanted)
     if MONTH_COLUMN not in frame.columns:
         raise InputError("kolom 'month' (eerste dag van de maand) ontbreekt in de invoer")
-    months = months_of(frame[MONTH_COLUMN])
     direct: set[str] = set()
     indirect: set[str] = set()
     intervals: set[tuple[int, int]] = set()
@@ -150,41 +158,100 @@ def evaluate_compact(
     # A column only a dependency needs may be absent: those rows then see it as empty, so a step
     # that uses it is "niet berekend" while steps that do not (bijstand.vermogensgrens) still work.
     present = direct | {n for n in indirect if INPUTS[n].column in frame.columns}
-    check_columns(frame, present)
-    inputs = input_arrays(frame, present)
-    for absent in (indirect - present) - {CHILDREN, MUNICIPALITY}:
-        inputs[absent] = (np.zeros(frame.height), np.ones(frame.height, dtype=bool))
     computed: dict[str, Indexed] = {}
     constancy = layout.Constancy()
+    shared: dict[str, Any] = {}  # what the first task prepares for every regeling
+
+    def prepare() -> None:
+        months = months_of(frame[MONTH_COLUMN])
+        check_columns(frame, present)
+        inputs = input_arrays(frame, present)
+        for absent in (indirect - present) - {CHILDREN, MUNICIPALITY}:
+            inputs[absent] = (np.zeros(frame.height), np.ones(frame.height, dtype=bool))
+        shared["months"], shared["inputs"] = months, inputs
 
     def run(name: str) -> Table:
         deps = tuple(rules[d] for d in sorted(rules.dependencies(name)))
-        for dep in deps:  # started earlier (the pool runs tasks in order): wait for its steps
-            done[dep.name].result()
-        counts = packed.result() if _reads(rules[name])[1] else _NO_COUNTS
+        counts = shared["counts"] if _reads(rules[name])[1] else _NO_COUNTS
         with np.errstate(all="ignore"):  # masked rows may hold anything; their result is null
             table = _run(
-                rules[name], deps, frame, months, inputs, counts, computed, chunk_rows, constancy
+                rules[name],
+                deps,
+                frame,
+                shared["months"],
+                shared["inputs"],
+                counts,
+                computed,
+                chunk_rows,
+                constancy,
+                rules.arena,
             )
         for step in table.steps:
             if column(name, step) in read_elsewhere:
                 computed[column(name, step)] = table.indexed(step)
         return table
 
+    def count_children() -> None:
+        shared["counts"] = packed_child_counts(frame, intervals)
+
     # Regelingen run side by side (numpy releases the GIL inside its loops); one that reads
-    # another's steps waits for it. Each writes only its own table, so the order is immaterial.
+    # another's steps starts after it. Each writes only its own table, so the order is
+    # immaterial; an idle thread takes the ready task with the costliest chain ahead of it
+    # (estimated from earlier runs, see _cost). The children's ages are counted beside the
+    # preparation of the other inputs.
+    n = frame.height
+    tasks = [
+        Task(_PREPARE, _timed(_PREPARE, prepare, n), cost=_cost(_PREPARE, n)),
+        Task(_COUNT, _timed(_COUNT, count_children, n), cost=_cost(_COUNT, n)),
+    ]
+    for name in names:
+        regeling = rules[name]
+        needs = (_PREPARE,) + ((_COUNT,) if _reads(regeling)[1] else ())
+        needs += tuple(sorted(rules.dependencies(name)))
+        tasks.append(
+            Task(name, _timed(regeling, functools.partial(run, name), n), needs, _cost(regeling, n))
+        )
     workers = THREADS if frame.height >= _THREADED_FROM and len(names) > 1 else 1
-    done: dict[str, Future[Table]] = {}
-    with ThreadPoolExecutor(workers) as pool:
-        # The children's ages are counted first, beside the regelingen that do not read them.
-        packed = pool.submit(packed_child_counts, frame, intervals)
-        for name in names:
-            done[name] = pool.submit(run, name)
-        tables = {name: done[name].result() for name in names}
-    return Evaluation(frame, tables)
+    done = run_tasks(tasks, workers)
+    return Evaluation(frame, {name: done[name] for name in names})
 
 
+_PREPARE, _COUNT = "(invoer)", "(kinderen)"  # task names no regeling can have
 _NO_COUNTS = ChildCounts((), None, {})  # for a regeling that reads no children's ages
+# CPU seconds per household-month of each task in the last run of at least _THREADED_FROM rows,
+# per regeling object (kept alive by the entry, so ids stay unique) or preparation task.
+_COSTS: dict[object, tuple[object, float]] = {}
+
+
+def _key(task: Regeling | str) -> object:
+    return task if isinstance(task, str) else id(task)
+
+
+def _cost(task: Regeling | str, n: int) -> float:
+    """The estimated CPU seconds of a task on ``n`` rows: as measured before, else the mean of
+    what was measured (every task alike on a first run)."""
+    hit = _COSTS.get(_key(task))
+    if hit is not None and (isinstance(task, str) or hit[0] is task):
+        return hit[1] * n
+    known = [per_row for _, per_row in _COSTS.values()]
+    return (sum(known) / len(known) if known else 1e-7) * n
+
+
+def _timed(task: Regeling | str, fn: Callable[[], Any], n: int) -> Callable[[], Any]:
+    """``fn``, recording its CPU time per row (thread time) for :func:`_cost` on large frames."""
+
+    def run() -> Any:
+        start = time.thread_time()
+        value = fn()
+        if n >= _THREADED_FROM:
+            if len(_COSTS) > 256:  # rules rebuilt over and over (what-if, tests): start afresh
+                _COSTS.clear()
+            _COSTS[_key(task)] = (task, (time.thread_time() - start) / n)
+        return value
+
+    return run
+
+
 _READS: dict[int, tuple[Regeling, tuple[set[str], set[tuple[int, int]], set[str]]]] = {}
 
 
@@ -214,14 +281,17 @@ def _extern_refs(regeling: Regeling) -> set[str]:
 class _Pieces:
     """The distinct rows of one regeling, written block by block, and the row index.
 
-    The arrays are allocated for the worst case (every household-month its own row) in fresh
-    mappings; only the pages of rows actually written are ever touched.
+    The arrays are allocated for the worst case (every household-month its own row) from the
+    rules' :class:`~entitlement.rules.arena.Arena`; only the pages of rows actually written are
+    ever touched, and :meth:`table` tells the arena how much of each array that was.
     """
 
-    def __init__(self, regeling: Regeling, n: int, u: int | None = None) -> None:
+    def __init__(self, regeling: Regeling, n: int, arena: Arena, u: int | None = None) -> None:
         """With ``u`` the frame is in household order (U months each) and every household is
         computed as a whole: the row index is kept per household (see :class:`RowIndex`)."""
         self.regeling = regeling
+        self.arena = arena
+        _zeros = arena.zeros
         dtype = np.int32 if n < 2**31 - 8 else np.int64
         self.rows = (
             RowIndex(_zeros(n, dtype))  # 0: ROW_PERIOD
@@ -229,20 +299,21 @@ class _Pieces:
             else RowIndex.per_household(n // u, u, dtype, _zeros)
         )
         capacity = n + SHARED_STATUS.size
+        tag = regeling.name  # the arena gives each array the region it had last time
         steps: dict[str, np.ndarray] = {}
         for name in regeling.step_names:
             is_bool = any(
                 (s := v.step(name)) is not None and s.unit is Unit.JA_NEE for v in regeling.versions
             )
-            steps[name] = _zeros(capacity, bool if is_bool else np.float64)
+            steps[name] = _zeros(capacity, bool if is_bool else np.float64, (tag, name))
         self.buffers = Buffers(
             n=capacity,
             steps=steps,
             missing={},
-            status=_zeros(capacity, np.uint8),
-            reasons=_zeros(capacity, np.uint32),
-            month_cents=_zeros(capacity, np.int64),
-            year_cents=_zeros(capacity, np.int64) if regeling.has_year_outcome else None,
+            status=_zeros(capacity, np.uint8, (tag, 1)),
+            reasons=_zeros(capacity, np.uint32, (tag, 2)),
+            month_cents=_zeros(capacity, np.int64, (tag, 3)),
+            year_cents=_zeros(capacity, np.int64, (tag, 4)) if regeling.has_year_outcome else None,
             alloc=_zeros,
         )
         self.buffers.status[: SHARED_STATUS.size] = SHARED_STATUS
@@ -295,12 +366,22 @@ class _Pieces:
         b, size = self.buffers, self.size
         shared = SHARED_STATUS.size
         missing: dict[str, np.ndarray] = {}
+        none_missing: np.ndarray | None = None  # one read-only mask for every step without
         for name in b.steps:
             mask = b.missing.get(name)
             if mask is None:
-                mask = _zeros(size, bool)
+                if none_missing is None:
+                    none_missing = self.arena.zeros(size, bool)
+                    none_missing[:shared] = True
+                    none_missing.setflags(write=False)
+                missing[name] = none_missing
+                continue
             mask[:shared] = True
             missing[name] = mask[:size]
+        # Nothing is written past the distinct rows: only they need zeroing when reused.
+        kept = [*b.steps.values(), *b.missing.values(), b.status, b.reasons, b.month_cents]
+        for array in kept + ([] if b.year_cents is None else [b.year_cents]):
+            self.arena.written(array, size * array.itemsize)
         return Table(
             regeling=self.regeling,
             rows=self.rows,
@@ -323,6 +404,7 @@ def _run(
     computed: dict[str, Indexed],
     chunk_rows: int,
     constancy: layout.Constancy,
+    arena: Arena,
 ) -> Table:
     n = frame.height
     version_of = np.array(
@@ -337,7 +419,7 @@ def _run(
         and version_of[0] >= 0
         and constancy.tiled(months.index, u)
     )
-    pieces = _Pieces(regeling, n, u if whole else None)
+    pieces = _Pieces(regeling, n, arena, u if whole else None)
     applies: np.ndarray | None = None
     unknown_place: np.ndarray | None = None
     here: np.ndarray | None = None  # the rows computed for a municipal scheme
@@ -406,21 +488,6 @@ def _whole_households(rows: np.ndarray, months: Months, constancy: layout.Consta
 
 def _version_index(regeling: Regeling, day: dt.date) -> int:
     return next((i for i, v in enumerate(regeling.versions) if v.covers(day)), -1)
-
-
-def _zeros(n: int, dtype: Any) -> np.ndarray:
-    """A zeroed array in its own anonymous mapping (small ones from numpy's allocator).
-
-    numpy advises the kernel to back large arrays with transparent huge pages; where the kernel
-    then compacts memory on a page fault (``defrag=madvise``) filling fresh arrays stalls for
-    seconds. A plain mapping gets ordinary zeroed pages, faulted in as the rows are written (the
-    distinct-row arrays are sized for the worst case; pages never written are never touched),
-    and is released with the last array (or polars column) that uses it.
-    """
-    size = n * np.dtype(dtype).itemsize
-    if size < _MAPPED_FROM:
-        return np.zeros(n, dtype=dtype)
-    return np.frombuffer(mmap.mmap(-1, size), dtype=dtype, count=n)
 
 
 def _slice(val: Val, rows: slice | np.ndarray) -> Val:

@@ -103,13 +103,13 @@ def input_arrays(frame: pl.DataFrame, names: Iterable[str]) -> dict[str, Val]:
         if spec.kind in (InputKind.AGES, InputKind.CODE):
             continue
         column = frame[spec.column]
-        mask = column.is_null().to_numpy() if column.null_count() else None
-        if spec.kind is InputKind.BOOL:
-            values = column.fill_null(False).to_numpy()
-        else:
-            values = column.fill_null(0).to_numpy()
-            if values.dtype.kind not in "iu":  # e.g. a column of nulls only: convert now
-                values = _to_float(name, values)
+        nulls = column.null_count()
+        mask = column.is_null().to_numpy() if nulls else None
+        if nulls:  # without nulls the values are read as they are (no copy for numbers)
+            column = column.fill_null(False if spec.kind is InputKind.BOOL else 0)
+        values = column.to_numpy()
+        if spec.kind is not InputKind.BOOL and values.dtype.kind not in "iu":
+            values = _to_float(name, values)  # e.g. a column of nulls only: convert now
         out[name] = (values, mask)
     return out
 
@@ -173,9 +173,13 @@ def packed_child_counts(frame: pl.DataFrame, intervals: Iterable[tuple[int, int]
         return ChildCounts(empty, np.ones(n, dtype=bool), _fields(wanted, bounds, 8))
     column = frame[INPUTS[CHILDREN].column]
     mask = column.is_null().to_numpy() if column.null_count() else None
-    lengths = column.list.len().fill_null(0).to_numpy().astype(np.int64)
-    ages = column.list.explode().drop_nulls().to_numpy() if lengths.sum() else np.zeros(0)
-    if ages.size != lengths.sum():
+    lengths = column.list.len().fill_null(0).to_numpy()
+    # The children of row i are ages[bounds_at[i]:bounds_at[i + 1]].
+    bounds_at = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=bounds_at[1:])
+    total = int(bounds_at[-1])
+    ages = column.list.explode().drop_nulls().to_numpy() if total else np.zeros(0, np.int16)
+    if ages.size != total:
         raise InputError("kolom 'kinderen_leeftijden' bevat een lege leeftijd")
     most = int(lengths.max()) if n else 0
     width = next(w for w in (8, 16, 32, 64) if w == 64 or most < 1 << w)
@@ -189,18 +193,19 @@ def packed_child_counts(frame: pl.DataFrame, intervals: Iterable[tuple[int, int]
     seen_ages = np.arange(youngest, oldest + 1)
     bin_of = np.searchsorted(np.asarray(bounds), seen_ages, side="right") - 1
     bin_of[bin_of >= len(bounds) - 1] = -1
-    offsets = (ages - youngest).astype(np.intp)
-    ends = np.cumsum(lengths)  # the children of row i are ages[starts[i]:ends[i]]
-    starts = ends - lengths
+    # Each child's place in that table (4 bytes each where the span of ages allows it).
+    offsets = np.subtract(ages, youngest, dtype=np.int32 if oldest - youngest < 2**31 else np.intp)
     words: list[np.ndarray] = []
     for w in range(n_words):
         codes = np.zeros(len(bounds), dtype=np.uint64)  # per bin, last entry for "outside"
         for b in range(w * per_word, min(len(bounds) - 1, (w + 1) * per_word)):
             codes[b] = np.uint64(1) << np.uint64((b % per_word) * width)
         seen = np.zeros(ages.size + 1, dtype=np.uint64)  # sum of codes before each position
-        np.cumsum(codes[bin_of].take(offsets), out=seen[1:])  # wraps; differences stay exact
-        word = seen[ends]
-        word -= seen[starts]
+        np.take(codes[bin_of], offsets, out=seen[1:])
+        np.cumsum(seen[1:], out=seen[1:])  # wraps; differences stay exact
+        at = seen.take(bounds_at)  # the sum before each row's first child, and after its last
+        del seen
+        word = np.subtract(at[1:], at[:-1])
         words.append(word)
     return ChildCounts(tuple(words), mask, fields)
 

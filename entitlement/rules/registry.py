@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from entitlement.rules.arena import Arena
 from entitlement.rules.check import CycleError, order_steps
 from entitlement.rules.errors import RuleError
 from entitlement.rules.expr import Type, refs
@@ -30,6 +31,9 @@ class Rules(Mapping[str, Regeling]):
 
     regelingen: dict[str, Regeling]
     _closures: dict[tuple[str, ...], list[str]] = field(default_factory=dict, compare=False)
+    _dependencies: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
+    # Memory for the engine's outputs, reused once a result is dropped (see rules.arena).
+    arena: Arena = field(default_factory=Arena, compare=False, repr=False)
 
     def __getitem__(self, name: str) -> Regeling:
         return self.regelingen[name]
@@ -41,7 +45,11 @@ class Rules(Mapping[str, Regeling]):
         return len(self.regelingen)
 
     def dependencies(self, name: str) -> set[str]:
-        """The regelingen whose steps ``name`` uses, directly or through others."""
+        """The regelingen whose steps ``name`` uses, directly or through others (the formulas
+        are walked once per name; the caller gets its own set)."""
+        known = self._dependencies.get(name)
+        if known is not None:
+            return set(known)
         found: set[str] = set()
         todo = [name]
         while todo:
@@ -53,6 +61,7 @@ class Rules(Mapping[str, Regeling]):
                         if ref.regeling is not None and ref.regeling not in found:
                             found.add(ref.regeling)
                             todo.append(ref.regeling)
+        self._dependencies[name] = frozenset(found)
         return found
 
     def closure(self, names: Iterable[str]) -> list[str]:

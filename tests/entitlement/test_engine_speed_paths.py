@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from entitlement.rules import engine, layout
+from entitlement.rules import arena, layout
 from entitlement.rules.case import evaluate_case
 from entitlement.rules.engine import column, evaluate
 from entitlement.rules.frames import as_floats, child_counts
@@ -65,7 +65,7 @@ def store_ordered(n: int, year: int, seed: int) -> pl.DataFrame:
 def test_sample_of_household_months_equals_per_case(
     year: int, chunk_rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine, "_MAPPED_FROM", 0)  # every output column in its own mapping
+    monkeypatch.setattr(arena, "MAPPED_FROM", 1)  # every output column in its own mapping
     rules = default_rules()
     frame = store_ordered(120, year, seed=year)
     out = evaluate(frame, rules, chunk_rows=chunk_rows)
