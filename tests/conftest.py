@@ -4,10 +4,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, text
 
 from store.db import make_engine, migrate
 from tests.support.postgres import throwaway_cluster, unavailable_reason
+
+# Property tests check behaviour, not speed (speed targets live in benchmarks/): on a shared or
+# busy machine hypothesis' per-example deadline and its too-slow check fail correct code.
+settings.register_profile(
+    "hhb", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("hhb")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
