@@ -10,12 +10,14 @@ How it runs:
 1. The demo world in bulk (:func:`hhb.demo.bulk.write_bulk`, the tables an import would store)
    is generated once into ``--world`` (default: a folder in the temp directory named after size
    and seed) and reused while its manifest matches; generation is not part of the pipeline.
-2. A fresh process (so its peak memory is the pipeline's own) reads the world a Parquet part at
-   a time (each part holds whole households, about 1.5 million rows; only the columns the
-   steps read) and runs every step on the part; each step's results are written to Parquet as
-   a batch job would. Every step works on all households of a part at once; parts only bound
-   the memory. ``--threads`` parts are in flight at once (default 1, see :data:`THREADS`);
-   ``--inner-threads`` sets the threads within a part (default: polars' own).
+2. A fresh process reads the world a Parquet part at a time (each part holds whole households,
+   about 1.5 million rows; only the columns the steps read) and runs every step on the part;
+   each step's results are written to Parquet as a batch job would. Every step works on all
+   households of a part at once; parts only bound the memory. By default the parts run in
+   ``--processes`` worker processes (:func:`budget.batch.run_parts`, default 2), each with one
+   part and one thread at a time; ``--threads T`` instead runs T parts at a time in threads of
+   the one process (the driver before, for comparison). ``--inner-threads`` sets the threads
+   within a part (default: one in a worker process, polars' own with ``--threads``).
 3. The overview: a few demo households' bank files imported into SQLite through the normal
    import path; then :func:`budget.overview.month_overview` for one household and one month,
    as ``hhb overview`` does it (classification, saldo, table), repeated; median and p95. The
@@ -24,15 +26,16 @@ How it runs:
 Prints one figure per line, ``name: value unit``: ``budget_<step>_seconds`` per step (read,
 classify, tables, recurring, budget, write; summed over the parts, so with two threads they add
 up to about twice the total) and each step's share as a ratio, ``budget_total_seconds`` (wall),
-``budget_cpu_seconds`` and ``budget_cpu_per_wall`` (CPU over all threads; on a shared machine
-steadier than wall time), ``budget_<step>_cpu_seconds`` (user + system time of the process
-during each step, with ``--threads 1`` only), ``budget_rows_per_s``, ``budget_peak_memory``
-(VmHWM of the pipeline process), ``overview_median_ms`` / ``overview_p95_ms``,
-``household_budget_median_ms`` / ``household_budget_p95_ms``, and the load average at start
-and end, since the machine is shared.
+``budget_cpu_seconds`` and ``budget_cpu_per_wall`` (CPU over all threads and worker processes;
+on a shared machine steadier than wall time), ``budget_<step>_cpu_seconds`` (user + system time
+of the process during each step; with worker processes or ``--threads 1`` only),
+``budget_rows_per_s``, ``budget_peak_memory`` (VmHWM of the pipeline process plus the VmHWM of
+every worker process: the tree's peak if all peaked at once), ``overview_median_ms`` /
+``overview_p95_ms``, ``household_budget_median_ms`` / ``household_budget_p95_ms``, and the load
+average at start and end, since the machine is shared.
 Usage: ``python benchmarks/budget.py [--quick] [--households N] [--months M] [--world DIR]
-[--threads T] [--inner-threads I] [--parts N]``; ``--parts N`` runs the pipeline on the first N
-parts only (and skips the overview), to measure the steps quickly.
+[--processes P | --threads T] [--inner-threads I] [--parts N]``; ``--parts N`` runs the
+pipeline on the first N parts only (and skips the overview), to measure the steps quickly.
 """
 
 from __future__ import annotations
@@ -47,53 +50,41 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from budget import classify as classify_module  # noqa: E402
-from budget import plan, recurring, tables  # noqa: E402
-from budget.classify import classify  # noqa: E402
-from budget.norms import MEMBER_SCHEMA, food_minimum_frame  # noqa: E402
-from budget.plan import budget_frame  # noqa: E402
-from budget.recurring import detect_recurring  # noqa: E402
-from budget.tables import monthly_tables  # noqa: E402
+from budget.batch import (  # noqa: E402
+    READ_COLUMNS,
+    STEP_NAMES,
+    PartResult,
+    read_part,
+    run_part,
+    run_parts,
+)
+from budget.norms import MEMBER_SCHEMA  # noqa: E402
+
+__all__ = ["READ_COLUMNS", "read_part"]
 
 FIRST = dt.date(2024, 1, 1)
-STEPS = ("classify", "tables", "recurring", "budget", "write")
+PROCESSES = 2
+"""Worker processes (:func:`budget.batch.run_parts`), one part and one thread each."""
 THREADS = 1
-"""Parts in flight at once. Measured at full size on the shared two-core machine: two parts at
-once took the same wall time as one (each step already keeps about 1.5 cores busy) and 1 GB
-more memory, so one is the default; ``--threads 2`` to measure it again, also with
-``--inner-threads 1``."""
+"""Parts in flight at once in one process, with ``--threads`` (the driver before worker
+processes, kept for comparison). Measured at full size on the shared two-core machine: two parts
+at once took the same wall time as one (each step already keeps about 1.5 cores busy) and 1 GB
+more memory."""
 INNER_THREADS = 0
-"""Threads within one part, 0 for the defaults (polars: one per core; classification and
-recurring detection: two chunks at once). Otherwise the pipeline process gets it as polars'
-pool size (``POLARS_MAX_THREADS``, read when polars is first imported) and as the chunk threads
-of classification and recurring detection (``HHB_CLASSIFY_THREADS``,
+"""Threads within one part, 0 for the defaults (with ``--processes``: one; with ``--threads``:
+polars one per core, classification and recurring detection two chunks at once). Otherwise
+polars' pool size (``POLARS_MAX_THREADS``, read when polars is first imported) and the chunk
+threads of classification and recurring detection (``HHB_CLASSIFY_THREADS``,
 ``HHB_RECURRING_THREADS``). Two parts of one thread each spend no CPU on handing work between
 threads, but on the shared machine (load 14-20) three parts took 15.2-16.1 s CPU that way
 against 14.2-16.9 s for the defaults: no difference that the noise lets one see."""
-READ_COLUMNS: frozenset[str] = frozenset(
-    classify_module.INPUT_COLUMNS
-    + recurring.INPUT_COLUMNS
-    + tables.INPUT_COLUMNS
-    + plan.INPUT_COLUMNS
-)
-"""The columns a step reads (classification's output columns among them); a part is read with
-only those (:func:`read_part`), a third of the CPU of reading every column."""
-
-
-def read_part(path: Path) -> pl.DataFrame:
-    """The columns of :data:`READ_COLUMNS` that a Parquet part holds, in its order."""
-    schema = pl.read_parquet_schema(path)
-    return pl.read_parquet(path, columns=[name for name in schema if name in READ_COLUMNS])
 
 
 ALLOCATOR = "dirty_decay_ms:-1,muzzy_decay_ms:-1"
@@ -165,93 +156,75 @@ def members(folder: Path) -> pl.DataFrame:
     )
 
 
-STEP_NAMES = ("read", *STEPS)
+def _children_cpu_seconds() -> float:
+    """User + system time of the finished (waited for) child processes."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
-@dataclass
-class Part:
-    """What one part took, step by step (wall seconds, measured in the thread that ran it)."""
+def child(
+    world: Path,
+    out: Path,
+    threads: int | None,
+    processes: int,
+    inner_threads: int,
+    parts_limit: int | None = None,
+) -> None:
+    """The pipeline over all parts: ``processes`` worker processes (:func:`budget.batch.run_parts`)
+    or, with ``threads``, that many parts at a time in threads of this process; prints the
+    figures.
 
-    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STEP_NAMES, 0.0))
-    cpu: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STEP_NAMES, 0.0))
-    rows: int = 0
-    households: int = 0
-    lines: int = 0
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        started, cpu = time.perf_counter(), _cpu_seconds()
-        yield
-        self.seconds[name] += time.perf_counter() - started
-        self.cpu[name] += _cpu_seconds() - cpu
-
-
-def run_part(path: Path, everyone: pl.DataFrame, out: Path) -> Part:
-    """Every step on one part (whole households), results written as a batch job would."""
-    part = Part()
-    with part.step("read"):
-        frame = read_part(path)
-    part.rows = frame.height
-    with part.step("classify"):
-        classified = classify(frame, [])
-    del frame
-    with part.step("tables"):
-        tables = monthly_tables(classified)
-    with part.step("recurring"):
-        series = detect_recurring(classified)
-    with part.step("budget"):
-        totals, lines = budget_frame(classified, series)
-        norm = food_minimum_frame(everyone, totals.select("household", "month"))
-        totals = totals.join(norm, on=["household", "month"], how="left").with_columns(
-            gap_month_cents=pl.col("leefgeld_month_cents") - pl.col("month_cents"),
-            gap_week_cents=pl.col("leefgeld_week_cents") - pl.col("week_cents"),
-        )
-    with part.step("write"):
-        tables.lines.write_parquet(out / "tables" / f"lines-{path.name}")
-        tables.summary.write_parquet(out / "tables" / f"summary-{path.name}")
-        totals.write_parquet(out / "budget" / f"totals-{path.name}")
-        lines.write_parquet(out / "budget" / f"lines-{path.name}")
-    part.households, part.lines = totals.height, lines.height
-    return part
-
-
-def child(world: Path, out: Path, threads: int, parts_limit: int | None = None) -> None:
-    """The pipeline over all parts, ``threads`` parts at a time; prints the figures.
-
-    With one thread the step times add up to the total; with two, two parts are in flight at
-    once (polars and numpy release the GIL), so the summed step times exceed the total and only
-    their shares say where the work goes.
+    With one part at a time per process the step times add up to the process's total; with
+    parts in parallel the summed step times exceed the wall time and only their shares say
+    where the work goes.
     """
     everyone = members(world)
     for folder in ("tables", "budget"):
         (out / folder).mkdir(parents=True, exist_ok=True)
     paths = sorted((world / "transactions").glob("part-*.parquet"))[:parts_limit]
-    started, cpu = time.perf_counter(), time.process_time()
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        parts = list(pool.map(lambda p: run_part(p, everyone, out), paths))
-    total, cpu = time.perf_counter() - started, time.process_time() - cpu
+    started, cpu = time.perf_counter(), _cpu_seconds() + _children_cpu_seconds()
+    if threads is not None:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            parts = list(pool.map(lambda p: run_part(p, everyone, out), paths))
+        how = (
+            f"{threads} at a time in threads, "
+            f"{os.environ.get('POLARS_MAX_THREADS', 'all')} polars threads each"
+        )
+    else:
+        parts = run_parts(paths, everyone, out, processes=processes, threads=inner_threads or 1)
+        how = f"{processes} worker processes, {inner_threads or 1} thread each"
+    total = time.perf_counter() - started
+    cpu = _cpu_seconds() + _children_cpu_seconds() - cpu
     rows = sum(p.rows for p in parts)
     steps = {name: sum(p.seconds[name] for p in parts) for name in STEP_NAMES}
     busy = sum(steps.values())
     print(f"budget_rows: {rows} rows")
     print(f"budget_households: {sum(p.households for p in parts)} households")
     print(f"budget_lines: {sum(p.lines for p in parts)} lines")
-    print(
-        f"budget_parts: {len(parts)} parts, {threads} at a time, "
-        f"{os.environ.get('POLARS_MAX_THREADS', 'all')} polars threads each"
-    )
+    print(f"budget_parts: {len(parts)} parts, {how}")
     for name in STEP_NAMES:
         print(f"budget_{name}_seconds: {steps[name]:.1f} s")
     for name in STEP_NAMES:
         print(f"budget_{name}_share: {steps[name] / busy:.2f} x")
-    if threads == 1:  # with parts in parallel a step's process CPU includes the other part's
+    # A step's CPU is its process's: exact when each process runs one part at a time.
+    if threads is None or threads == 1:
         for name in STEP_NAMES:
             print(f"budget_{name}_cpu_seconds: {sum(p.cpu[name] for p in parts):.1f} s")
     print(f"budget_total_seconds: {total:.1f} s")
     print(f"budget_cpu_seconds: {cpu:.1f} s")
     print(f"budget_cpu_per_wall: {cpu / total:.2f} x")
     print(f"budget_rows_per_s: {rows / total:.0f} rows/s")
-    print(f"budget_peak_memory: {_memory_mb('VmHWM'):.0f} MB")
+    print(f"budget_peak_memory: {_peak_memory(parts):.0f} MB")
+
+
+def _peak_memory(parts: list[PartResult]) -> float:
+    """This process's VmHWM plus, per worker process, its VmHWM after its last part: the peak
+    of the whole tree when every process peaks at once (an upper bound on the real one)."""
+    workers: dict[int, float] = {}
+    for part in parts:
+        if part.pid != os.getpid():
+            workers[part.pid] = max(workers.get(part.pid, 0.0), part.peak_mb)
+    return _memory_mb("VmHWM") + sum(workers.values())
 
 
 def overview_latency(households: int, runs: int) -> None:
@@ -310,7 +283,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--world", type=Path, default=None, help="bulk world folder (reused)")
     parser.add_argument("--runs", type=int, default=50, help="overview repetitions")
-    parser.add_argument("--threads", type=int, default=THREADS, help="parts in flight at once")
+    parser.add_argument(
+        "--processes", type=int, default=PROCESSES, help="worker processes, one part each"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help=f"instead of worker processes: parts in flight at once in one process ({THREADS})",
+    )
     parser.add_argument(
         "--inner-threads",
         type=int,
@@ -323,7 +304,14 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(Path(args.child[0]), Path(args.child[1]), args.threads, args.parts)
+        child(
+            Path(args.child[0]),
+            Path(args.child[1]),
+            args.threads,
+            args.processes,
+            args.inner_threads,
+            args.parts,
+        )
         return
     households = args.households or (2_000 if args.quick else 100_000)
     world = args.world or Path(tempfile.gettempdir()) / (
@@ -333,12 +321,14 @@ def main() -> None:
     ensure_world(world, households, args.months, args.seed)
     with tempfile.TemporaryDirectory() as out:
         result = subprocess.run(
-            [sys.executable, __file__, "--child", str(world), out, "--threads", str(args.threads)]
+            [sys.executable, __file__, "--child", str(world), out]
+            + ["--processes", str(args.processes), "--inner-threads", str(args.inner_threads)]
+            + (["--threads", str(args.threads)] if args.threads is not None else [])
             + (["--parts", str(args.parts)] if args.parts else []),
             capture_output=True,
             text=True,
             check=False,
-            env=inner_environment(args.inner_threads),
+            env=inner_environment(args.inner_threads if args.threads is not None else 0),
         )
     sys.stdout.write(result.stdout)
     if result.returncode:

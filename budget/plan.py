@@ -177,11 +177,13 @@ def budget_totals(
         debt_repayments_cents=post_sum(Post.AFLOSSING),
         line_count=(pl.col("post") != Post.WISSELEND_INKOMEN.value).sum(),
     )
+    leefgeld = rubriek_in(classified, frozenset({Rubriek.LEEFGELD})) & (pl.col("amount_cents") < 0)
+    first, last = targets.select(pl.col("month").min(), pl.col("month_end").max()).row(0)
+    if first is not None and last is not None:  # no household joins a row outside these
+        leefgeld = leefgeld & pl.col("booking_date").is_between(first, last)
     paid = (
         classified.lazy()
-        .filter(
-            rubriek_in(classified, frozenset({Rubriek.LEEFGELD})) & (pl.col("amount_cents") < 0)
-        )
+        .filter(leefgeld)
         .select(pl.col("household").cast(pl.String), "booking_date", "amount_cents")
         .join(targets.lazy().select("household", "month", "month_end"), on="household")
         .filter(pl.col("booking_date").is_between(pl.col("month"), pl.col("month_end")))

@@ -78,22 +78,25 @@ def series_line() -> pl.Expr:
     rule = periodicity.replace_strict(
         {str(p): suffix for p, suffix in RULES.items()}, return_dtype=pl.String
     )
-    level = (
+    # Each amount is written once (a euro text costs a dozen string operations per row): the
+    # payment's text is shared by the level and the sum, the earlier amount only follows it.
+    amount_text = euro_expr(amount)
+    level = pl.concat_str(
         pl.when(pl.col("amount_varies"))
-        .then(pl.concat_str(pl.lit("bedrag wisselt, meestal rond "), euro_expr(amount)))
-        .when(pl.col("previous_amount_cents").is_not_null())
-        .then(
+        .then(pl.lit("bedrag wisselt, meestal rond "))
+        .otherwise(pl.lit("bedrag ")),
+        amount_text,
+        pl.when(pl.col("amount_varies") | pl.col("previous_amount_cents").is_null())
+        .then(pl.lit(""))
+        .otherwise(
             pl.concat_str(
-                pl.lit("bedrag "),
-                euro_expr(amount),
                 pl.lit(" sinds "),
                 _date("amount_since"),
                 pl.lit(" (was "),
                 euro_expr(pl.col("previous_amount_cents")),
                 pl.lit(")"),
             )
-        )
-        .otherwise(pl.concat_str(pl.lit("bedrag "), euro_expr(amount)))
+        ),
     )
     post = pl.col("post")
     note = (
@@ -123,7 +126,7 @@ def series_line() -> pl.Expr:
         pl.lit("; "),
         level,
         pl.lit("; per maand: "),
-        euro_expr(amount),
+        amount_text,
         rule,
         pl.lit(" = "),
         euro_expr(pl.col("monthly_cents")),

@@ -473,9 +473,30 @@ def _runs(rows: pl.DataFrame) -> npt.NDArray[np.int64] | None:
     new[:1] = True
     if np.any(household.ne_missing(household.shift(1)).to_numpy() & ~new):
         return None
-    month = day.astype("datetime64[D]").astype("datetime64[M]")
+    month = _month_numbers(day)
     new[1:] |= month[1:] != month[:-1]
     return np.flatnonzero(new)
+
+
+def _month_numbers(days: npt.NDArray[np.int32] | npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The month (months since January 1970) of each date given as days since 1970-01-01:
+    looked up in a table of the dates' span, far cheaper than numpy's calendar conversion per
+    element."""
+    if len(days) == 0:
+        return np.zeros(0, dtype=np.int64)
+    first, last = int(days.min()), int(days.max())
+    span = np.arange(first, last + 1).astype("datetime64[D]").astype("datetime64[M]")
+    return span.astype(np.int64)[days - first]
+
+
+def _month_starts(months: npt.NDArray[np.int64]) -> npt.NDArray[np.datetime64]:
+    """The first day of each month number (as :func:`_month_numbers`), by a table of their
+    span."""
+    if len(months) == 0:
+        return np.zeros(0, dtype="datetime64[D]")
+    first, last = int(months.min()), int(months.max())
+    span = np.arange(first, last + 1).astype("datetime64[M]").astype("datetime64[D]")
+    return span[months - first]
 
 
 def _unique_at(values: pl.Series, starts: npt.NDArray[np.int64]) -> bool:
@@ -514,42 +535,197 @@ def _tables_in_order(frame: pl.DataFrame) -> MonthlyTables | None:
     group = _GROUP_CODE[rubriek]
     lengths = np.diff(np.append(starts, len(amount)))
     ends = starts + lengths - 1
-    part = {"net": amount, "in": credit, "out": debit}
-    groups = list(Group)
-    sums = {
-        name: np.add.reduceat(np.where(group == groups.index(g), part[which], 0), starts)
-        for name, g, which in _FLOWS
-    }
+    sums = _flows_per_run(starts, lengths, group, amount, credit, debit)
 
     def head(name: str) -> pl.Series:
         return rows[name].gather(starts)
 
-    per_month = pl.DataFrame(
-        {
-            "household": head("household").cast(pl.Categorical),
-            "account": head("account").fill_null("").cast(pl.Categorical),
-            "month": head("booking_date").dt.truncate("1mo"),
-            "net": np.add.reduceat(amount, starts),
-            "stated_before": head("balance_after_cents").cast(pl.Int64) - amount[starts],
-            "statement_opening": head("opening_balance_cents").cast(pl.Int64),
-            "statement_closing": rows["closing_balance_cents"].gather(ends).cast(pl.Int64),
-            **sums,
-            "tx_count": lengths.astype(np.uint32),
-        }
-    ).with_columns(net_cents=pl.col("net"))
-    flows = [*sums, "net_cents", "tx_count"]
-    summary = _balances_of(per_month, flows).select(
-        [pl.col(n).fill_null(0) if n in flows else pl.col(n) for n in SUMMARY_SCHEMA]
+    run_household = head("household")
+    households = run_household.drop_nulls().unique().sort()
+    h_run = households.search_sorted(run_household.fill_null("")).to_numpy().astype(np.int64)
+    h_run[run_household.is_null().to_numpy()] = len(households)  # none: after the texts
+    run_month = _month_numbers(head("booking_date").cast(pl.Int32).to_numpy())
+    account = head("account").fill_null("")
+    new_account = account.ne_missing(account.shift(1)).fill_null(True).to_numpy()
+    net = np.add.reduceat(amount, starts)
+    runs = _Runs(
+        households=households,
+        household=h_run,
+        month=run_month,
+        new_account=new_account,
+        net=net,
+        stated_before=_nullable(head("balance_after_cents").cast(pl.Int64) - amount[starts]),
+        statement_opening=_nullable(head("opening_balance_cents")),
+        statement_closing=_nullable(rows["closing_balance_cents"].gather(ends)),
+        flows={**sums, "net_cents": net, "tx_count": lengths},
     )
-    summary = _typed(summary, SUMMARY_SCHEMA).sort("household", "month")
-    lines = _lines_in_order(rows, starts, per_month, credit, debit, rubriek)
+    summary = _summary_in_order(runs)
+    lines = _lines_in_order(rows, starts, runs, credit, debit, rubriek)
     return MonthlyTables(lines, summary)
+
+
+def _flows_per_run(
+    starts: npt.NDArray[np.int64],
+    lengths: npt.NDArray[np.int64],
+    group: npt.NDArray[np.int8],
+    amount: npt.NDArray[np.int64],
+    credit: npt.NDArray[np.int64],
+    debit: npt.NDArray[np.int64],
+) -> dict[str, npt.NDArray[np.int64]]:
+    """The summary's group totals (:data:`_FLOWS`) per run. Three ``bincount`` over (run,
+    groep) numbers while their float sums are exact, instead of a masked copy and a
+    ``reduceat`` per total; otherwise those."""
+    part = {"net": amount, "in": credit, "out": debit}
+    groups = list(Group)
+    largest = int(max(credit.max(), -debit.min()))
+    if largest * len(amount) >= 2**53:
+        return {
+            name: np.add.reduceat(np.where(group == groups.index(g), part[which], 0), starts)
+            for name, g, which in _FLOWS
+        }
+    n_groups = len(groups)
+    cell = np.repeat(np.arange(len(starts), dtype=np.int64) * n_groups, lengths) + group
+    size = len(starts) * n_groups
+    table = {
+        which: np.bincount(cell, weights=values, minlength=size)
+        .astype(np.int64)
+        .reshape(len(starts), n_groups)
+        for which, values in part.items()
+    }
+    return {
+        name: np.ascontiguousarray(table[which][:, groups.index(g)]) for name, g, which in _FLOWS
+    }
+
+
+def _nullable(values: pl.Series) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """A nullable integer column as its values (0 where null) and where it is not null."""
+    valid = values.is_not_null().to_numpy()
+    return values.fill_null(0).cast(pl.Int64).to_numpy(), valid
+
+
+@dataclass(frozen=True, slots=True)
+class _Runs:
+    """The (account, month) runs of rows in booking order, in row order: each run's household
+    (its number in ``households``, sorted; ``len(households)`` for none), month (as
+    :func:`_month_numbers`), whether it starts an account, its sum, stated balances (values and
+    where stated) and the summary's group totals."""
+
+    households: pl.Series
+    household: npt.NDArray[np.int64]
+    month: npt.NDArray[np.int64]
+    new_account: npt.NDArray[np.bool_]
+    net: npt.NDArray[np.int64]
+    stated_before: tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]
+    statement_opening: tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]
+    statement_closing: tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]
+    flows: dict[str, npt.NDArray[np.int64]]
+
+
+def _summary_in_order(runs: _Runs) -> pl.DataFrame:
+    """:func:`_balances_of` and the summary of :func:`_tables_in_order` (typed, sorted) from the
+    runs, in numpy: every account of a run is one stretch of runs in month order, so the grid of
+    account months, the sums before each month and the filled offsets need no join, sort or
+    window, and the household months come out in order.
+
+    The same rules as :func:`_balances_of`: per account, every month from its household's first
+    to its last month; the stated balance of a month is the first of: the running balance before
+    its first booking, the statement opening balance in the account's first month, the statement
+    closing balance minus the month's sum in its last month; the offset (stated minus the sum of
+    the bookings before) is carried forward, then backward; a household month's opening is the
+    sum over its accounts, unknown when one of them is. Rows without a household have no
+    summary.
+    """
+    # Households numbered with none first, as ``sort`` puts a null.
+    n_known = len(runs.households)
+    household = np.where(runs.household == n_known, 0, runs.household + 1)
+    names = pl.Series([None], dtype=pl.String).append(runs.households)
+    month, net = runs.month, runs.net
+    first_month = int(month.min())
+    n_months = int(month.max()) - first_month + 1
+    # Accounts: their first and last run, household, first and last month.
+    account = np.cumsum(runs.new_account) - 1
+    account_start = np.flatnonzero(runs.new_account)
+    account_end = np.append(account_start[1:], len(month)) - 1
+    account_household = household[account_start]
+    account_first, account_last = month[account_start], month[account_end]
+    span_first = np.full(len(names), np.iinfo(np.int64).max, dtype=np.int64)
+    span_last = np.full(len(names), np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(span_first, account_household, account_first)
+    np.maximum.at(span_last, account_household, account_last)
+    # The stated balance of each run (first of the three candidates that is there).
+    before_value, before_valid = runs.stated_before
+    opening_value, opening_valid = runs.statement_opening
+    closing_value, closing_valid = runs.statement_closing
+    at_opening = (month == account_first[account]) & opening_valid
+    at_closing = (month == account_last[account]) & closing_valid
+    stated = np.where(
+        before_valid, before_value, np.where(at_opening, opening_value, closing_value - net)
+    )
+    stated_valid = before_valid | at_opening | at_closing
+    # The grid: per account, its household's months; each run's place in it.
+    length = span_last[account_household] - span_first[account_household] + 1
+    offset = np.cumsum(length) - length
+    size = int(length.sum())
+    cell_account = np.repeat(np.arange(len(account_start)), length)
+    index = np.arange(size, dtype=np.int64)
+    cell_start = offset[cell_account]
+    cell_end = cell_start + length[cell_account] - 1
+    cell_month = span_first[account_household][cell_account] + index - cell_start
+    place = offset[account] + month - span_first[household]
+    cell_net = np.zeros(size, dtype=np.int64)
+    cell_net[place] = net
+    total = np.cumsum(cell_net)
+    before = total - cell_net - (total[offset] - cell_net[offset])[cell_account]
+    cell_valid = np.zeros(size, dtype=bool)
+    cell_valid[place] = stated_valid
+    difference = np.zeros(size, dtype=np.int64)
+    difference[place] = stated
+    difference -= before
+    # Forward, then backward fill of the offset within each account.
+    previous = np.maximum.accumulate(np.where(cell_valid, index, cell_start - 1))
+    following = np.minimum.accumulate(np.where(cell_valid, index, cell_end + 1)[::-1])[::-1]
+    has_previous = previous >= cell_start
+    has_following = following <= cell_end
+    filled = np.where(
+        has_previous,
+        difference[np.maximum(previous, 0)],
+        difference[np.minimum(following, size - 1)],
+    )
+    known = has_previous | has_following
+    opening = filled + before
+    # Per household month: every account's month of the grid, the runs' totals.
+    grid_cell = account_household[cell_account] * n_months + cell_month - first_month
+    run_cell = household * n_months + month - first_month
+    n_cells = len(names) * n_months
+    present = np.bincount(grid_cell, minlength=n_cells) > 0
+    present[:n_months] = False  # no household: left out, as the join on households does
+    unknown = np.bincount(grid_cell, weights=~known, minlength=n_cells) > 0
+    opening_sum = np.zeros(n_cells, dtype=np.int64)
+    np.add.at(opening_sum, grid_cell, np.where(known, opening, 0))
+    cells = np.flatnonzero(present)
+    h, m = np.divmod(cells, n_months)
+
+    def per_cell(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        out = np.zeros(n_cells, dtype=np.int64)
+        np.add.at(out, run_cell, values)
+        return out[cells]
+
+    totals = {name: per_cell(values) for name, values in runs.flows.items()}
+    opening_cents = pl.Series(opening_sum[cells]).set(pl.Series(unknown[cells]), None)
+    columns: dict[str, pl.Series | npt.NDArray[np.generic]] = {
+        "household": names.gather(h),
+        "month": pl.Series(_month_starts(m + first_month)),
+        **totals,
+        "opening_cents": opening_cents,
+        "closing_cents": opening_cents + totals["net_cents"],
+    }
+    return _typed(pl.DataFrame(columns), SUMMARY_SCHEMA)
 
 
 def _lines_in_order(
     rows: pl.DataFrame,
     starts: npt.NDArray[np.int64],
-    per_month: pl.DataFrame,
+    runs: _Runs,
     credit: npt.NDArray[np.int64],
     debit: npt.NDArray[np.int64],
     rubriek: npt.NDArray[np.int64],
@@ -558,12 +734,8 @@ def _lines_in_order(
     rubriek, ketenpartner) cell in a dense grid. ``bincount`` sums the cells while the grid is
     small and the float sums exact; otherwise a group-by on the cell number."""
     lengths = np.diff(np.append(starts, len(rows)))
-    run_household = per_month["household"].cast(pl.String)
-    households = run_household.drop_nulls().unique().sort()
-    h_run = households.search_sorted(run_household.fill_null("")).to_numpy().astype(np.int64)
-    households = households.append(pl.Series([None], dtype=pl.String))
-    h_run[run_household.is_null().to_numpy()] = len(households) - 1
-    run_month = per_month["month"].to_numpy().astype("datetime64[M]").astype(np.int64)
+    households = runs.households.append(pl.Series([None], dtype=pl.String))
+    h_run, run_month = runs.household, runs.month
     first_month = int(run_month.min())
     n_months = int(run_month.max()) - first_month + 1
     partner_of, partners = _partner_codes(rows["ketenpartner"])
@@ -599,7 +771,7 @@ def _lines_in_order(
     hm, pair_of = np.divmod(found, n_pairs)
     h, m = np.divmod(hm, n_months)
     r, p = np.divmod(pair_codes[pair_of], len(partners))
-    month = (m + first_month).astype("datetime64[M]").astype("datetime64[D]")
+    month = _month_starts(m + first_month)
     lines = pl.DataFrame(
         {
             "household": households.gather(h),

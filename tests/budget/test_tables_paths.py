@@ -80,6 +80,37 @@ def test_stated_balances_only_on_statements_and_unknown_accounts(world: pl.DataF
     assert got.summary["opening_cents"].null_count() > 0
 
 
+def test_accounts_over_part_of_their_household_s_months(world: pl.DataFrame) -> None:
+    """Accounts that start later or stop earlier than their household's other accounts, with
+    months without bookings in between: the summary's grid of account months carries each
+    account's stated balance forward and backward over the months it has no booking (the
+    one-pass summary in numpy, :func:`budget.tables._summary_in_order`)."""
+    accounts = world["account"].unique().sort()
+    month = pl.col("booking_date").dt.month()
+    number = pl.col("account").rank("dense") % 4
+    stated = pl.col("booking_date").dt.day() < 20
+    frame = world.filter(
+        ((number == 0) & (pl.col("booking_date") < dt.date(2024, 4, 1)))
+        .or_((number == 1) & (pl.col("booking_date") >= dt.date(2024, 11, 1)))
+        .or_((number == 2) & month.is_in([3, 4, 7]))
+        .not_()
+    ).with_columns(
+        # Running balances only early in a month on some accounts: months without one take
+        # the statement balances or the balance carried from another month.
+        balance_after_cents=pl.when((number == 3) & ~stated)
+        .then(None)
+        .otherwise(pl.col("balance_after_cents")),
+        opening_balance_cents=pl.when(number == 2)
+        .then(None)
+        .otherwise(pl.col("opening_balance_cents")),
+    )
+    assert accounts.len() > 40 and in_order(frame)
+    got = monthly_tables(frame)
+    assert_same(got, reference(frame))
+    assert got.summary.height > 40 * 12
+    assert got.summary["opening_cents"].null_count() == 0
+
+
 def test_missing_account_household_and_partner(world: pl.DataFrame) -> None:
     """A missing account counts as ``""``, a missing household and ketenpartner are kept."""
     households = world["household"].unique().sort()
@@ -136,3 +167,18 @@ def test_large_grids_group_by_the_cell_number(
     )
     assert in_order(frame)
     assert_same(monthly_tables(frame), reference(frame))
+
+
+def test_amounts_too_large_for_exact_float_sums(world: pl.DataFrame) -> None:
+    """One amount above 2⁶⁰ cents: float sums over the part would round, so the lines and the
+    summary's group totals are summed in integers (``reduceat``, a group-by) instead."""
+    frame = world.with_columns(
+        amount_cents=pl.when(pl.int_range(pl.len()) == 100)
+        .then(pl.lit(2**60 + 12_345, pl.Int64))
+        .otherwise(pl.col("amount_cents"))
+    )
+    assert in_order(frame)
+    got = monthly_tables(frame)
+    assert_same(got, reference(frame))
+    largest = got.summary["net_cents"].max()
+    assert isinstance(largest, int) and largest > 2**60 - 10**9
