@@ -4,8 +4,8 @@ Everything here works on whole columns (numpy arrays and polars series), because
 benchmark runs 25 million transactions through it in seconds; a Python loop per transaction or per
 series would take minutes. It is called once per chunk of whole households (about a million rows,
 see :mod:`budget.recurring_keys`), so its arrays stay small and cache-friendly whatever the input
-size. Two sorts carry the whole method; everything else is cumulative sums, forward fills and
-per-group reductions over contiguous groups:
+size. Two sorts (key and amount; cluster and date) carry the whole method; everything else is
+cumulative sums, forward fills and per-group reductions over contiguous groups:
 
 1. **Keys** (:class:`budget.recurring_keys.Rows`). Household, account, counterparty (IBAN, else
    the normalised name) and direction are hashed into one 64-bit ``gkey``; names and IBANs are
@@ -25,10 +25,11 @@ per-group reductions over contiguous groups:
    amount changed (energy down 30 % after the yearly settlement); their circle sums add up. A
    cluster that spans another's months (€91,60, €57,95, then €79,90) is first cut into its
    stretches, and a new level paid only twice borrows the rhythm of the level before it.
-5. **Occurrences** (sort 2: series, date). Each payment gets a period number ``k`` and a residual
-   to its expected date; within tolerance it is on time. The first on-time payment of a period is
-   the occurrence; other payments within the series' span are extras. Three missed periods in a
-   row split a series (it stopped; a later restart is a new series).
+5. **Occurrences** (by series and date: step 4's pieces in order, no sort of their rows). Each
+   payment gets a period number ``k`` and a residual to its expected date; within tolerance it
+   is on time. The first on-time payment of a period is the occurrence; other payments within
+   the series' span are extras. Three missed periods in a row split a series (it stopped; a
+   later restart is a new series).
 6. **Levels.** Consecutive occurrences within 0.5 % form a run; a run of two or more is a level.
 """
 
@@ -209,12 +210,6 @@ def _circle_sums(
     out[1][fits] = np.add.reduceat(sin[days], sub_starts)
 
 
-def _prev_main(main: B) -> I64:
-    """Index of the last occurrence strictly before each row (−1 if none)."""
-    last = np.maximum.accumulate(np.where(main, np.arange(len(main)), -1))
-    return np.concatenate(([-1], last[:-1])).astype(np.int64)
-
-
 def _group_first_last(group: I64, size: int) -> tuple[I64, I64]:
     """First and last position of each group in a sorted group array (−1 if empty)."""
     first = np.full(size, -1, dtype=np.int64)
@@ -233,18 +228,11 @@ def detect(rows: Rows) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     if len(cluster) == 0:
         return _empty()
     chains = _rhythm(rows, cluster)
-    chain = chains.of_row
-    ok = chain >= 0
-    if not ok.any():
+    sel = chains.in_order  # sort 2: the rows of the chains by chain and day
+    if not len(sel):
         return _empty()
-    chain = chain[ok]
+    chain = chains.of_row[sel]
     day0 = int(rows.day.min())
-    span_days = int(rows.day.max()) - day0 + 1
-    order = _argsort(
-        chain.astype(np.uint64) * np.uint64(span_days) + (rows.day[ok] - day0).astype(np.uint64)
-    )
-    chain = chain[order]
-    sel = np.flatnonzero(ok)[order]
     ri, day, amount = rows.ri[sel], rows.day[sel], rows.amount[sel]
     key_id, key_rows = key_id[sel], key_rows[sel]
     kind = chains.kind[chain]
@@ -261,20 +249,21 @@ def detect(rows: Rows) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     before = seen - on
     base = np.maximum.accumulate(np.where(group_start, before, 0))
     main = on & (seen - base == 1)
-    prev = _prev_main(main)
-    has_prev = prev >= 0
-    pp = np.maximum(prev, 0)
-    seg_start = chain_start | (
-        main & (~has_prev | (chain[pp] != chain) | (k - k[pp] > SPLIT_AFTER_MISSED))
-    )
-    sid = np.cumsum(seg_start) - 1
-    n_seg = int(sid[-1]) + 1
-    change = np.abs(amount - amount[pp]) > LEVEL_TOLERANCE * np.abs(amount[pp])
-    run_start = main & (~has_prev | (sid[pp] != sid) | change)
     mi = np.flatnonzero(main)
     if not len(mi):  # chains, but not one payment on time (possible in a small chunk)
         return _empty()
+    # segments and level runs start only at occurrences: compare each with the one before
+    prev = np.concatenate(([-1], mi[:-1]))
+    has_prev = prev >= 0
+    pp = np.maximum(prev, 0)
+    seg_start = chain_start
+    seg_start[mi] |= ~has_prev | (chain[pp] != chain[mi]) | (k[mi] - k[pp] > SPLIT_AFTER_MISSED)
+    sid = np.cumsum(seg_start) - 1
+    n_seg = int(sid[-1]) + 1
     m_sid = sid[mi]
+    m_amount = amount[mi]
+    change = np.abs(m_amount - amount[pp]) > LEVEL_TOLERANCE * np.abs(amount[pp])
+    m_run = np.cumsum(~has_prev | (sid[pp] != m_sid) | change) - 1
     n_main = np.bincount(m_sid, minlength=n_seg)
     first, last = _group_first_last(m_sid, n_seg)
     has = n_main > 0
@@ -292,7 +281,7 @@ def detect(rows: Rows) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         & (n_extra <= MAX_EXTRA_SHARE * n_main)
     )
     # short series need steady amounts; pairs also a counterparty without much else going on
-    m_abs = np.abs(amount[mi])
+    m_abs = np.abs(m_amount)
     lo = np.zeros(n_seg)
     hi = np.zeros(n_seg)
     if len(mi):
@@ -309,10 +298,8 @@ def detect(rows: Rows) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     new_sid = np.cumsum(qualifies) - 1
     q = np.flatnonzero(qualifies)
     # levels: runs of >= 2 occurrences; equal neighbouring runs joined
-    run = np.cumsum(run_start) - 1
     m_keep = qualifies[m_sid]
-    m_run = run[mi]
-    run_len = np.bincount(m_run, minlength=int(run[-1]) + 1 if len(run) else 0)
+    run_len = np.bincount(m_run)
     r_first, _ = _group_first_last(m_run, len(run_len))
     lv = np.flatnonzero((run_len >= 2) & (r_first >= 0))
     lv = lv[m_keep[r_first[lv]]]
@@ -332,7 +319,7 @@ def detect(rows: Rows) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
             "amount": lv_amount[lv_keep],
         }
     )
-    median, recent = _medians(m_sid, amount[mi], first, last, varies & qualifies)
+    median, recent = _medians(m_sid, m_amount, first, last, varies & qualifies)
     series = pl.DataFrame(
         {
             "sid": np.arange(len(q)),
@@ -348,7 +335,7 @@ def detect(rows: Rows) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
             "first_day": day[f_idx[q]],
             "last_day": day[l_idx[q]],
             "last_amount": amount[l_idx[q]],
-            "last_ri": ri[l_idx[q]],
+            "last_ri": ri[l_idx[q]].astype(np.uint32),
             "varies": varies[q],
             "median_amount": median[q],
             "recent_amount": recent[q],
@@ -356,7 +343,7 @@ def detect(rows: Rows) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     )
     member = in_span & qualifies[sid]
     members = pl.DataFrame(
-        {"sid": new_sid[sid[member]], "ri": ri[member], "extra": extra[member]}
+        {"sid": new_sid[sid[member]], "ri": ri[member].astype(np.uint32), "extra": extra[member]}
     ).with_columns(pl.col("sid").set_sorted())
     return series, members, levels.with_columns(pl.col("sid").set_sorted())
 
@@ -396,12 +383,12 @@ def _empty() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
             "first_day": pl.Int64,
             "last_day": pl.Int64,
             "last_amount": pl.Int64,
-            "last_ri": pl.Int64,
+            "last_ri": pl.UInt32,
             "varies": pl.Boolean,
             "median_amount": pl.Int64,
             "recent_amount": pl.Int64,
         }
     )
-    members = pl.DataFrame(schema={"sid": pl.Int64, "ri": pl.Int64, "extra": pl.Boolean})
+    members = pl.DataFrame(schema={"sid": pl.Int64, "ri": pl.UInt32, "extra": pl.Boolean})
     levels = pl.DataFrame(schema={"sid": pl.Int64, "start": pl.Int64, "amount": pl.Int64})
     return series, members, levels

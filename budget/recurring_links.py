@@ -87,6 +87,11 @@ class Chains:
     of_row: I64
     kind: I64
     anchor: F64
+    in_order: I64
+    """The rows of all chains by chain and day: the rows of a piece come in date order from
+    step 4.1's sort, and a chain's pieces follow each other in time without overlap (a link
+    needs the next piece to start after the previous one ended), so ordering the pieces is
+    enough, no second sort of the rows."""
 
 
 def stable_argsort(key: npt.NDArray[np.uint64]) -> I64:
@@ -103,7 +108,7 @@ def link(cl: Clusters, day0: int, month_table: F64) -> Chains:
     """Steps 4.1-4.3 (see the module docstring)."""
     n_clusters = len(cl.starts)
     span = int(cl.day.max()) - day0 + 1
-    piece_of_row, parent, sibling, lo, hi, steady, cut_kind = _pieces(cl, day0, span)
+    piece_of_row, parent, sibling, lo, hi, steady, cut_kind, stretches = _pieces(cl, day0, span)
     n_pieces = len(parent)
     key = cl.key[parent]
     cos = np.concatenate([cl.cos, np.zeros(n_pieces - n_clusters)])
@@ -136,10 +141,22 @@ def link(cl: Clusters, day0: int, month_table: F64) -> Chains:
     chain_kind = np.zeros(n_chains, dtype=np.int64)
     chain_kind[chains] = kind[in_chain_order]
     anchor = np.arctan2(ss, cs) / (2 * math.pi) * P[chain_kind]
-    return Chains(chain_of_piece[piece_of_row], chain_kind, anchor)
+    order_rows, first, end, pid = stretches
+    chain_of = chain_of_piece[pid]
+    linked = np.flatnonzero(chain_of >= 0)
+    linked = linked[np.lexsort((lo[pid[linked]], chain_of[linked]))]
+    in_order = order_rows[_ranges(first[linked], end[linked])]
+    return Chains(chain_of_piece[piece_of_row], chain_kind, anchor, in_order)
 
 
-def _pieces(cl: Clusters, day0: int, span: int) -> tuple[I64, I64, I64, I64, I64, B, I64]:
+Stretches = tuple[I64, I64, I64, I64]
+"""Rows with a rhythm in cluster and date order, and per stretch of them (a piece) its first
+and end position in that order and its piece."""
+
+
+def _pieces(
+    cl: Clusters, day0: int, span: int
+) -> tuple[I64, I64, I64, I64, I64, B, I64, Stretches]:
     """Step 4.1: per row its piece; per piece its cluster, previous piece of that cluster (−1),
     first and last day, whether its amounts are steady and the rhythm it was cut by. Pieces
     0..n-1 are the clusters (their first stretch), later ones the stretches after a gap."""
@@ -148,11 +165,15 @@ def _pieces(cl: Clusters, day0: int, span: int) -> tuple[I64, I64, I64, I64, I64
     has = cl.kind >= 0
     key_kind[cl.key[has]] = cl.kind[has]
     cut_kind = np.where(has, cl.kind, key_kind[cl.key])
-    rows = np.flatnonzero(cut_kind[cl.cluster] >= 0)
-    sort_key = cl.cluster[rows] * span + (cl.day[rows] - day0)
-    order = rows[stable_argsort(sort_key.astype(np.uint64))]
+    in_cut = cut_kind[cl.cluster] >= 0
+    if in_cut.all():  # the usual case: no gathers needed
+        order = stable_argsort((cl.cluster * span + (cl.day - day0)).astype(np.uint64))
+    else:
+        rows = np.flatnonzero(in_cut)
+        sort_key = cl.cluster[rows] * span + (cl.day[rows] - day0)
+        order = rows[stable_argsort(sort_key.astype(np.uint64))]
     c = cl.cluster[order]
-    d = cl.day[order].astype(np.int64)
+    d = cl.day[order]
     new_cluster = np.ones(len(c), dtype=bool)
     new_cluster[1:] = c[1:] != c[:-1]
     cut = np.zeros(len(c), dtype=bool)
@@ -167,23 +188,42 @@ def _pieces(cl: Clusters, day0: int, span: int) -> tuple[I64, I64, I64, I64, I64
     low = np.concatenate([cl.amount[cl.starts], np.zeros(n_cuts, dtype=np.int64)])
     ends = np.append(cl.starts[1:], len(cl.cluster)) - 1
     high = np.concatenate([cl.amount[ends], np.zeros(n_cuts, dtype=np.int64)])
-    if n_cuts:
-        seen = np.cumsum(cut)
-        part = seen - np.maximum.accumulate(np.where(new_cluster, seen, 0))
-        pid = np.where(part == 0, c, n_clusters + seen - 1)
-        piece_of_row[order] = pid
+    if n_cuts:  # only the stretches of clusters with a cut change; the j-th cut starts n + j
         first = np.flatnonzero(new_cluster | cut)
-        last = np.append(first[1:] - 1, len(c) - 1)
-        lo[pid[first]] = d[first]
-        hi[pid[last]] = d[last]
-        a = cl.amount[order]
-        low[pid[first]] = np.minimum.reduceat(a, first)
-        high[pid[first]] = np.maximum.reduceat(a, first)
-        at_cut = np.flatnonzero(cut)
-        parent[pid[at_cut]] = c[at_cut]
-        sibling[pid[at_cut]] = pid[at_cut - 1]
+        end = np.append(first[1:], len(c))
+        at_cut = cut[first]
+        pid = np.where(at_cut, n_clusters + np.cumsum(at_cut) - 1, c[first])
+        lo[pid] = d[first]
+        hi[pid] = d[end - 1]
+        moved = np.flatnonzero(at_cut)
+        piece_of_row[order[_ranges(first[moved], end[moved])]] = np.repeat(
+            pid[moved], end[moved] - first[moved]
+        )
+        was_cut = np.zeros(n_clusters, dtype=bool)
+        was_cut[c[first[moved]]] = True
+        stretch = np.flatnonzero(was_cut[c[first]])
+        a = cl.amount[order[_ranges(first[stretch], end[stretch])]]
+        lengths: I64 = (end[stretch] - first[stretch]).astype(np.int64)
+        starts = np.cumsum(lengths) - lengths
+        low[pid[stretch]] = np.minimum.reduceat(a, starts)
+        high[pid[stretch]] = np.maximum.reduceat(a, starts)
+        parent[pid[moved]] = c[first[moved]]
+        sibling[pid[moved]] = pid[moved - 1]
     steady = high <= (1 + LEVEL_TOLERANCE) * low
-    return piece_of_row, parent, sibling, lo, hi, steady, cut_kind[parent]
+    if not n_cuts:
+        first = np.flatnonzero(new_cluster)
+        end = np.append(first[1:], len(c))
+        pid = c[first]
+    stretches = (order, first, end, pid)
+    return piece_of_row, parent, sibling, lo, hi, steady, cut_kind[parent], stretches
+
+
+def _ranges(starts: I64, ends: I64) -> I64:
+    """The positions ``starts[i] .. ends[i] - 1`` of every range, one after the other."""
+    lengths = ends - starts
+    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    out: I64 = shift + np.arange(int(lengths.sum()))
+    return out
 
 
 def _nearest_before(group: I64, lo: I64, hi: I64, among: I64, day0: int, span: int) -> I64:
@@ -252,7 +292,7 @@ def _circle_sums(
 ) -> None:
     """Circle sums of the ``redo`` pieces on their (possibly borrowed) rhythm, in place; the
     angles are computed exactly as step 3 computes them."""
-    rows = np.flatnonzero(redo[piece_of_row] & (kind[piece_of_row] >= 0))
+    rows = np.flatnonzero((redo & (kind >= 0))[piece_of_row])
     piece = piece_of_row[rows]
     k = kind[piece]
     offset = cl.day[rows] - day0
