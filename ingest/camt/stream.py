@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from ingest.banks import BANK_NAMES
-from ingest.camt.reader import CamtWalk, Finished, _StmtState
+from ingest.camt.reader import ROWS, CamtWalk, Finished, _StmtState
 from ingest.errors import IngestError
 from ingest.model import SourceFormat
 from ingest.rows import (
@@ -88,8 +88,13 @@ class CamtExtraction(Extraction):
     def _batches(self) -> Iterator[RowBatch]:
         with self.source.open() as raw:
             stream = _Counted(raw)
-            walk = CamtWalk(stream, self.filename, keep=False)  # type: ignore[arg-type]
             batcher = Batcher()
+            walk = CamtWalk(
+                stream,  # type: ignore[arg-type]
+                self.filename,
+                keep=False,
+                rows=min(ROWS, batcher.size),  # batches of the batcher's size, as ever
+            )
             heads: list[StatementHead] = []
             first_account = key = ""
             for state, event in walk.events():
