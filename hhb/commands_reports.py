@@ -13,6 +13,7 @@ from hhb.clikit import Context, db_option, user_errors
 from reports.aggregates import Level, aggregate
 from reports.disclosure import Use, rules_for
 from reports.export import ExportError, export_format, write_export
+from reports.facts_parallel import default_processes
 from reports.facts_snapshot import FACTS_FORMAT, Facts, current, refresh
 from reports.month_report import month_report
 from store import facts_snapshots
@@ -119,18 +120,21 @@ def facts_group() -> None:
 @click.option("--municipality", "municipalities", multiple=True, metavar="GMxxxx",
               callback=lambda c, p, v: tuple(_municipality(c, p, x) for x in v),
               help="gemeente (herhaalbaar); standaard elke gemeente met huishoudens")  # fmt: skip
+@click.option("--processes", type=click.IntRange(1, 64), default=default_processes,
+              show_default="2, of 1 op een machine met één kern", metavar="N",
+              help="rekenprocessen over de huishoudens; 1: alles in dit proces")  # fmt: skip
 @db_option
 @click.pass_obj
 @user_errors
 def facts_refresh_cmd(obj: Context, years: tuple[int, ...],
-                      municipalities: tuple[str, ...]) -> None:  # fmt: skip
+                      municipalities: tuple[str, ...], processes: int) -> None:  # fmt: skip
     """Bereken de feiten opnieuw (bijvoorbeeld elke nacht, of na een importronde)."""
     with session_scope(obj.engine()) as session:
         chosen = list(years) or facts_snapshots.data_years(session)
         if not chosen:
             raise NotFoundError("er zijn nog geen transacties; importeer eerst afschriften")
         for year in chosen:
-            made = refresh(session, year, obj.actor, municipalities or None)
+            made = refresh(session, year, obj.actor, municipalities or None, processes=processes)
             for municipality, found in sorted(made.items()):
                 click.echo(f"{municipality} {year}: {found.facts.frame.height} huishoudens, "
                            f"{found.seconds:.1f} s")  # fmt: skip

@@ -3,10 +3,11 @@
 Filling the facts (budget, signals, regelingen for every household) is a batch job, minutes for
 a large municipality; the aggregates themselves take a second. So the product computes the facts
 once per change of the data (``hhb facts refresh``, for instance nightly or after an import
-round) and keeps them (:mod:`store.facts_snapshots`); ``hhb aggregates`` and the analyst page read
-the kept facts while they are current and compute them again when they are not. A snapshot
-made from older data is never passed off as current: :class:`Facts` says how old the figures
-are and whether the data changed since.
+round, the households spread over worker processes: :mod:`reports.facts_parallel`) and keeps
+them (:mod:`store.facts_snapshots`); ``hhb aggregates`` and the analyst page read the kept facts
+while they are current and compute them again when they are not. A snapshot made from older
+data is never passed off as current: :class:`Facts` says how old the figures are and whether
+the data changed since.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from reports.facts import HouseholdFacts, build_facts, validate
-from reports.facts_budget import fill_budget
-from reports.facts_regelingen import fill_regelingen
+from reports.facts_parallel import compute_parallel, filled_facts
 from store import facts_snapshots
 from store.households import audit
 from store.models import utcnow
@@ -43,14 +43,17 @@ class Facts:
     current: bool
 
 
-def compute(session: Session, year: int, municipality: str | None) -> tuple[HouseholdFacts, float]:
+def compute(
+    session: Session, year: int, municipality: str | None, *, processes: int = 1
+) -> tuple[HouseholdFacts, float]:
     """Build and fill the facts of every household of ``year`` (in ``municipality``, if given):
-    the households, their income, leefgeld and signals, regelingen and clawbacks."""
+    the households, their income, leefgeld and signals, regelingen and clawbacks. With
+    ``processes`` above 1 the households are filled in that many worker processes
+    (:mod:`reports.facts_parallel`; they read what is committed), with the same result."""
+    if processes > 1:
+        return compute_parallel(session, year, municipality, processes)
     start = time.perf_counter()
-    facts = build_facts(session, year, municipality)
-    if facts.frame.height:
-        facts, _ = fill_budget(session, facts)
-        facts, _ = fill_regelingen(session, facts)
+    facts = filled_facts(session, year, municipality)
     return facts, time.perf_counter() - start
 
 
@@ -84,15 +87,22 @@ def _keep(
 
 
 def refresh(
-    session: Session, year: int, actor: str, municipalities: Iterable[str] | None = None
+    session: Session,
+    year: int,
+    actor: str,
+    municipalities: Iterable[str] | None = None,
+    *,
+    processes: int = 1,
 ) -> dict[str, Facts]:
     """Compute the facts of ``year`` for the given municipalities (every municipality with
     households that year when None) in one batch run and keep one snapshot per municipality.
-    The run reads every household's data: one audit event records it."""
+    The run reads every household's data: one audit event records it. ``processes``: worker
+    processes that fill the households (see :func:`compute`); this process alone writes the
+    snapshots and the audit event, and keeps nothing when a household fails."""
     version = facts_snapshots.inputs_version(session, FACTS_FORMAT)
     wanted = None if municipalities is None else sorted(set(municipalities))
     only = wanted[0] if wanted is not None and len(wanted) == 1 else None
-    facts, seconds = compute(session, year, only)
+    facts, seconds = compute(session, year, only, processes=processes)
     present = sorted(set(facts.frame["municipality"].to_list()))
     kept = {
         m: _keep(session, facts, m, year, version, seconds, actor)
@@ -154,11 +164,7 @@ def facts_of(session: Session, year: int, households: Collection[str]) -> Househ
             parts.append(HouseholdFacts(frame, found.unavailable, found.sources))
     missing = wanted - {c for p in parts for c in p.frame["household"].to_list()}
     if missing or not parts:
-        made = build_facts(session, year, households=sorted(missing))
-        if made.frame.height:
-            made, _ = fill_budget(session, made)
-            made, _ = fill_regelingen(session, made)
-        parts.append(made)
+        parts.append(filled_facts(session, year, None, sorted(missing)))
     frame = pl.concat([p.frame for p in parts], how="vertical")
     unavailable = {k: v for p in parts for k, v in p.unavailable.items()}
     sources = {k: v for p in parts for k, v in p.sources.items()}
