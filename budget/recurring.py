@@ -19,7 +19,8 @@ debit stopped". The engine (:mod:`budget.recurring_core`) explains the method; t
   amount) of the same series: a rent increase on 1 July, a new premium in January. A change of up
   to 25 % stays in one amount cluster; a bigger change still joins the series when the new amount
   starts within 1½ periods after the old one stopped, however often it changes, also when a later
-  amount comes back near an earlier one and when the newest amount was paid only twice so far
+  amount comes back near an earlier one, when the newest amount was paid only twice so far and
+  when another series of the same counterparty (a yearly payment) starts in between
   (:mod:`budget.recurring_links`). Series whose amount changes nearly every time
   (a 4-weekly salary with varying hours, energy by use) get one level at the median and
   ``amount_varies``.

@@ -51,11 +51,18 @@ from budget.periods import (
     Periodicity,
 )
 from budget.recurring_keys import Rows
-from budget.recurring_links import LEVEL_TOLERANCE, R_MIN, Chains, Clusters, link, stable_argsort
+from budget.recurring_links import (
+    LEVEL_TOLERANCE,
+    MONTHLY_PREFERENCE,
+    R_MIN,
+    Chains,
+    Clusters,
+    link,
+    stable_argsort,
+)
 
 CLUSTER_GAP_RATIO = 0.25
 CLUSTER_GAP_MIN_CENTS = 100
-MONTHLY_PREFERENCE = 0.05
 SPLIT_AFTER_MISSED = 3
 MIN_COVERAGE = 0.75
 MAX_EXTRA_SHARE = 0.5

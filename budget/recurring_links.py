@@ -10,18 +10,29 @@ amount of the series before it. So clusters are linked in three moves, all on wh
    periods (plus the tolerance) apart: its own period, or for a cluster without a rhythm that of
    another cluster of its key. The parts are *pieces* that remember which piece of the same
    cluster came before them. A cluster without gaps is one piece. The pieces of a cluster
-   without a rhythm get that rhythm where they fit it on their own (step 3's test).
-2. **Borrowed rhythm.** A piece still without a rhythm, of one steady amount (within 0.5 %, as
-   a level is), takes the rhythm of the piece of its key that ended last before it started, when
-   it starts within 1½ periods after that one ended (else of the piece that starts first after
-   it ended, within 1½ periods); repeated, so that a row of short levels borrows along the row.
-   Varying amounts (shopping) never borrow: that would make noise a series.
-3. **Links.** Each piece links to the piece of its key that started last before it, when that
-   one has the same rhythm and ended within 1½ periods before it started (the rule from before
-   there were pieces); else to the previous piece of its own cluster (so a cluster with missed
-   periods stays one chain, as before: step 5 splits it after three missed periods). When two
-   pieces pick the same predecessor, the earlier one gets it. A chain is a path of links; its
-   anchor adds the circle sums of its pieces.
+   without a rhythm get that rhythm where they fit it on their own (step 3's test). A piece of
+   a cut cluster *with* a rhythm whose number of payments does not fit that rhythm on its own
+   is doubtful: € 10,00 in January, February, October and November around seven months of
+   € 20,00 looks quarterly as a whole (two pairs nine months apart), but a stretch of two
+   payments a month apart is no quarterly rhythm.
+2. **Borrowed rhythm.** A piece still without a rhythm, or doubtful, of one steady amount
+   (within 0.5 %, as a level is), takes the rhythm of the piece of its key that ended last before
+   it started, when it starts within 1½ periods after that one ended (else of the piece that
+   starts first after it ended, within 1½ periods); repeated, so that a row of short levels
+   borrows along the row. A doubtful piece with no such neighbour keeps its cluster's rhythm.
+   Varying amounts (shopping) never borrow: that would make noise a series. Before that, a
+   monthly or 4-weekly piece next to one of the other of these two rhythms takes its
+   neighbour's when all its payments are on time in it (three monthly payments booked 28 and 29
+   days apart around weekends look 4-weekly).
+3. **Links.** Each piece links to the piece of its key *and rhythm* that started last before
+   it, when that one ended within 1½ periods before it started (the rule from before there were
+   pieces; a yearly payment of the same counterparty starting in between does not stand in the
+   way); else to the previous piece of its own cluster (so a cluster with missed periods stays
+   one chain, as before: step 5 splits it after three missed periods). When two pieces pick the
+   same predecessor, the earlier one gets it. A chain is a path of links; its anchor adds the
+   circle sums of its pieces. A chain of several pieces, one of which took its rhythm from
+   elsewhere (borrowed or switched in step 2), is judged once more on all its payments as step 3
+   judges a cluster, and takes the rhythm that fits them best.
 
 Two series at the same time (UWV paying two amounts every month) never link: neither ends before
 the other starts.
@@ -41,6 +52,7 @@ from budget.periods import (
     PERIOD_DAYS,
     PERIODICITIES,
     TOLERANCE_DAYS,
+    Periodicity,
 )
 
 I64 = npt.NDArray[np.int64]
@@ -50,6 +62,8 @@ B = npt.NDArray[np.bool_]
 MERGE_GAP_PERIODS = 1.5
 LEVEL_TOLERANCE = 0.005
 R_MIN = 0.5
+MONTHLY_PREFERENCE = 0.05
+"""Monthly wins over 4-weekly unless 4-weekly keeps its phase 0.05 better (step 3)."""
 """Amounts within 0.5 % are one level (see :mod:`budget.recurring_core`, step 6)."""
 BORROW_ROUNDS = 8
 """A row of short levels borrows its rhythm one piece per round; eight rounds is eight levels of
@@ -59,6 +73,8 @@ P = np.array([PERIOD_DAYS[p] for p in PERIODICITIES])
 TOL = np.array([TOLERANCE_DAYS[p] for p in PERIODICITIES])
 CAL = np.array([CALENDAR_BASED[p] for p in PERIODICITIES])
 MIN_OCC = np.array([MIN_OCCURRENCES[p] for p in PERIODICITIES])
+MONTHLY = PERIODICITIES.index(Periodicity.MONTHLY)
+FOUR_WEEKLY = PERIODICITIES.index(Periodicity.FOUR_WEEKLY)
 GAP = MERGE_GAP_PERIODS * P + TOL
 """Largest gap (days) between the end of one piece and the start of the next of one series."""
 
@@ -114,17 +130,22 @@ def link(cl: Clusters, day0: int, month_table: F64) -> Chains:
     cos = np.concatenate([cl.cos, np.zeros(n_pieces - n_clusters)])
     sin = np.concatenate([cl.sin, np.zeros(n_pieces - n_clusters)])
     kind = cl.kind[parent]
-    own = (kind < 0) & (sibling >= 0)
-    own[sibling[own]] = True
-    if own.any():  # the stretches of a cluster without a rhythm may each have one
-        _circle_sums(cl, piece_of_row, cut_kind, own, day0, month_table, cos, sin)
+    cut = sibling >= 0
+    cut[sibling[cut]] = True  # every stretch of a cluster that was cut
+    own = (kind < 0) & cut
+    doubtful = np.zeros(n_pieces, dtype=bool)
+    if cut.any():
         n = np.bincount(piece_of_row, minlength=n_pieces).astype(np.float64)
-        k = np.maximum(cut_kind, 0)
-        n_est = np.round((hi - lo) / P[k]) + 1
-        fits = (n_est >= MIN_OCC[k]) & (n >= 0.5 * n_est) & (n <= 1.6 * n_est)
-        fits &= np.hypot(cos, sin) >= R_MIN * n
-        kind = np.where(own & fits, cut_kind, kind)
-    kind = _borrow(key, kind, steady, lo, hi, day0, span)
+        if own.any():  # the stretches of a cluster without a rhythm may each have one
+            _circle_sums(cl, piece_of_row, cut_kind, own, day0, month_table, cos, sin)
+            k = np.maximum(cut_kind, 0)
+            fits = _fits(n, lo, hi, k) & (np.round((hi - lo) / P[k]) + 1 >= MIN_OCC[k])
+            fits &= np.hypot(cos, sin) >= R_MIN * n
+            kind = np.where(own & fits, cut_kind, kind)
+        # a stretch of a cluster with a rhythm that does not fit it on its own
+        doubtful = cut & ~own & ~_fits(n, lo, hi, np.maximum(kind, 0))
+    kind = _monthly_or_four_weekly(cl, piece_of_row, key, kind, lo, hi, day0, span, month_table)
+    kind = _borrow(key, kind, steady, doubtful, lo, hi, day0, span)
     redo = (parent != np.arange(n_pieces)) | (cl.kind[parent] != kind) | own
     redo |= np.isin(np.arange(n_pieces), parent[parent != np.arange(n_pieces)])
     if redo.any():  # pieces of cut clusters and borrowed rhythms: their own circle sums
@@ -136,17 +157,131 @@ def link(cl: Clusters, day0: int, month_table: F64) -> Chains:
     in_chain_order = order[stable_argsort(chain_of_piece[order].astype(np.uint64))]
     chains = chain_of_piece[in_chain_order]
     n_chains = int(chains.max()) + 1 if len(chains) else 0
-    cs = np.bincount(chains, weights=cos[in_chain_order], minlength=n_chains)
-    ss = np.bincount(chains, weights=sin[in_chain_order], minlength=n_chains)
+    cs = np.asarray(np.bincount(chains, cos[in_chain_order], n_chains), dtype=np.float64)
+    ss = np.asarray(np.bincount(chains, sin[in_chain_order], n_chains), dtype=np.float64)
     chain_kind = np.zeros(n_chains, dtype=np.int64)
     chain_kind[chains] = kind[in_chain_order]
-    anchor = np.arctan2(ss, cs) / (2 * math.pi) * P[chain_kind]
     order_rows, first, end, pid = stretches
     chain_of = chain_of_piece[pid]
     linked = np.flatnonzero(chain_of >= 0)
     linked = linked[np.lexsort((lo[pid[linked]], chain_of[linked]))]
     in_order = order_rows[_ranges(first[linked], end[linked])]
+    # chains of several pieces of which one took its rhythm from elsewhere: judged as a whole
+    lent = np.bincount(chains, kind[in_chain_order] != cl.kind[parent[in_chain_order]], n_chains)
+    judged = (np.bincount(chains, minlength=n_chains) > 1) & (lent > 0)
+    if judged.any():
+        _chain_rhythm(
+            cl,
+            chain_of_piece[piece_of_row],
+            in_order,
+            judged,
+            day0,
+            month_table,
+            chain_kind,
+            cs,
+            ss,
+        )
+    anchor = np.arctan2(ss, cs) / (2 * math.pi) * P[chain_kind]
     return Chains(chain_of_piece[piece_of_row], chain_kind, anchor, in_order)
+
+
+def _monthly_or_four_weekly(
+    cl: Clusters,
+    piece_of_row: I64,
+    key: I64,
+    kind: I64,
+    lo: I64,
+    hi: I64,
+    day0: int,
+    span: int,
+    month_table: F64,
+) -> I64:
+    """Step 4.2, first: three monthly payments booked 28 and 29 days apart around a weekend
+    look 4-weekly, and three 4-weekly ones may look monthly. A monthly or 4-weekly piece whose
+    nearest such neighbour of its key (the one that ended last before it, else the one that
+    starts first after it, within 1½ periods) has the other of the two rhythms takes that
+    rhythm when every one of its payments is on time in it."""
+    n_keys = int(key.max()) + 1 if len(key) else 0
+    both = (np.bincount(key[kind == MONTHLY], minlength=n_keys) > 0) & (
+        np.bincount(key[kind == FOUR_WEEKLY], minlength=n_keys) > 0
+    )
+    mw = np.flatnonzero(((kind == MONTHLY) | (kind == FOUR_WEEKLY)) & both[key])
+    if not len(mw):  # the usual case: no key has pieces of both rhythms
+        return kind
+    among = np.arange(len(mw))
+    before = _nearest_before(key[mw], lo[mw], hi[mw], among, day0, span)
+    after = _nearest_after(key[mw], lo[mw], hi[mw], among, day0, span)
+    b = mw[np.maximum(before, 0)]
+    a = mw[np.maximum(after, 0)]
+    near_before = (before >= 0) & (lo[mw] - hi[b] <= GAP[kind[b]])
+    near_after = ~near_before & (after >= 0) & (lo[a] - hi[mw] <= GAP[kind[a]])
+    other = np.where(near_before, kind[b], np.where(near_after, kind[a], kind[mw]))
+    switch = mw[other != kind[mw]]
+    if not len(switch):
+        return kind
+    new_kind = np.full(len(kind), -1, dtype=np.int64)
+    new_kind[switch] = MONTHLY + FOUR_WEEKLY - kind[switch]
+    rows = np.flatnonzero(new_kind[piece_of_row] >= 0)
+    piece = piece_of_row[rows]
+    k = new_kind[piece]
+    coord = np.where(CAL[k], month_table[cl.day[rows] - day0], cl.day[rows].astype(np.float64))
+    angle = coord * (2 * math.pi / P[k])
+    c = np.bincount(piece, np.cos(angle), len(kind))
+    s = np.bincount(piece, np.sin(angle), len(kind))
+    anchor = np.arctan2(s, c)[piece] / (2 * math.pi) * P[k]
+    x = (coord - anchor) / P[k]
+    late = np.abs((x - np.round(x)) * P[k]) > TOL[k]
+    off = np.bincount(piece, late, len(kind)) > 0
+    keep = switch[~off[switch]]
+    out = kind.copy()
+    out[keep] = new_kind[keep]
+    return out
+
+
+def _chain_rhythm(
+    cl: Clusters,
+    chain_of_row: I64,
+    in_order: I64,
+    judged: B,
+    day0: int,
+    month_table: F64,
+    kind: I64,
+    cs: F64,
+    ss: F64,
+) -> None:
+    """The rhythm of the ``judged`` chains on all their payments (``in_order``: rows by chain
+    and day), as step 3 judges a cluster; ``kind`` and the circle sums change in place where
+    another rhythm fits better. A rhythm borrowed from three payments (28 and 29 days apart
+    around a weekend: 4-weekly) may be one that the chain's nine monthly payments contradict."""
+    rows = in_order[judged[chain_of_row[in_order]]]
+    chain = chain_of_row[rows]
+    day = cl.day[rows].astype(np.int64)
+    starts = np.flatnonzero(np.diff(chain, prepend=-1) != 0)
+    which = chain[starts]
+    counts = np.diff(np.append(starts, len(rows)))
+    n = counts.astype(np.float64)
+    span = (day[np.append(starts[1:], len(rows)) - 1] - day[starts]).astype(np.float64)
+    best = np.full(len(starts), -1.0)
+    for i in range(len(PERIODICITIES)):
+        n_est = np.round(span / P[i]) + 1
+        fits = (n_est >= MIN_OCC[i]) & (n >= 0.5 * n_est) & (n <= 1.6 * n_est)
+        if not fits.any():
+            continue
+        sub = np.repeat(fits, counts)
+        d = day[sub]
+        coord = month_table[d - day0] if CAL[i] else d.astype(np.float64)
+        angle = coord * (2 * math.pi / P[i])
+        sub_starts = np.cumsum(counts[fits]) - counts[fits]
+        c = np.add.reduceat(np.cos(angle), sub_starts)
+        s = np.add.reduceat(np.sin(angle), sub_starts)
+        r = np.hypot(c, s) / n[fits]
+        score = r + (MONTHLY_PREFERENCE if i == MONTHLY else 0.0)
+        better = (r >= R_MIN) & (score > best[fits])
+        at = which[fits][better]
+        best[np.flatnonzero(fits)[better]] = score[better]
+        kind[at] = i
+        cs[at] = c[better]
+        ss[at] = s[better]
 
 
 Stretches = tuple[I64, I64, I64, I64]
@@ -218,6 +353,14 @@ def _pieces(
     return piece_of_row, parent, sibling, lo, hi, steady, cut_kind[parent], stretches
 
 
+def _fits(n: F64, lo: I64, hi: I64, kind: I64) -> B:
+    """Whether ``n`` payments from day ``lo`` to ``hi`` fit the rhythm ``kind`` in number: ½ to
+    1.6 payments per expected date (step 3's test, without its minimum count)."""
+    n_est = np.round((hi - lo) / P[kind]) + 1
+    out: B = (n >= 0.5 * n_est) & (n <= 1.6 * n_est)
+    return out
+
+
 def _ranges(starts: I64, ends: I64) -> I64:
     """The positions ``starts[i] .. ends[i] - 1`` of every range, one after the other."""
     lengths = ends - starts
@@ -250,20 +393,24 @@ def _nearest_after(group: I64, lo: I64, hi: I64, among: I64, day0: int, span: in
     return np.where((pos < len(among)) & (group[found] == group), found, -1)
 
 
-def _borrow(key: I64, kind: I64, steady: B, lo: I64, hi: I64, day0: int, span: int) -> I64:
-    """Step 4.2: steady pieces without a rhythm borrow one from a neighbour in time. Only the
-    keys with both kinds of piece take part (few), so the rounds stay cheap."""
-    lacking = (kind < 0) & steady
+def _borrow(
+    key: I64, kind: I64, steady: B, doubtful: B, lo: I64, hi: I64, day0: int, span: int
+) -> I64:
+    """Step 4.2: steady pieces without a rhythm, or ``doubtful`` about their cluster's, borrow
+    one from a neighbour in time; a doubtful piece lends none while it waits and keeps its own
+    when no neighbour is near. Only the keys with both kinds of piece take part (few), so the
+    rounds stay cheap."""
+    open_ = ((kind < 0) | doubtful) & steady
     n_keys = int(key.max()) + 1 if len(key) else 0
-    both = (np.bincount(key[lacking], minlength=n_keys) > 0) & (
+    both = (np.bincount(key[open_], minlength=n_keys) > 0) & (
         np.bincount(key[kind >= 0], minlength=n_keys) > 0
     )
     sub = np.flatnonzero(both[key])
     if not len(sub):
         return kind
-    k, s_key, s_lo, s_hi, s_steady = kind[sub], key[sub], lo[sub], hi[sub], steady[sub]
+    s_key, s_lo, s_hi, lacking = key[sub], lo[sub], hi[sub], open_[sub]
+    k = np.where(lacking, -1, kind[sub])
     for _ in range(BORROW_ROUNDS):
-        lacking = (k < 0) & s_steady
         having = np.flatnonzero(k >= 0)
         before = _nearest_before(s_key, s_lo, s_hi, having, day0, span)
         after = _nearest_after(s_key, s_lo, s_hi, having, day0, span)
@@ -275,8 +422,9 @@ def _borrow(key: I64, kind: I64, steady: B, lo: I64, hi: I64, day0: int, span: i
         if not (from_before.any() or from_after.any()):
             break
         k = np.where(from_before, kb, np.where(from_after, ka, k))
+        lacking &= ~(from_before | from_after)
     out = kind.copy()
-    out[sub] = k
+    out[sub] = np.where(lacking, kind[sub], k)  # still waiting: its own rhythm (or none)
     return out
 
 
@@ -305,12 +453,14 @@ def _circle_sums(
 
 def _predecessors(key: I64, kind: I64, lo: I64, hi: I64, sibling: I64, order: I64) -> I64:
     """Step 4.3: per piece the piece it continues (−1: it starts a chain). ``order`` is the
-    pieces with a rhythm by key and start: a piece continues the one before it there when that
-    one has its rhythm and ended at most 1½ periods before it started, else its own
-    cluster's previous piece."""
+    pieces with a rhythm by key and start: a piece continues the piece of its key and rhythm
+    that started last before it when that one ended at most 1½ periods before it started, else
+    its own cluster's previous piece. Pieces of another rhythm in between (a yearly payment of
+    the same counterparty) do not stand in the way."""
     pred = np.full(len(kind), -1, dtype=np.int64)
     if len(order) > 1:
-        p, q = order[:-1], order[1:]
+        by_kind = order[stable_argsort((key[order] * len(P) + kind[order]).astype(np.uint64))]
+        p, q = by_kind[:-1], by_kind[1:]
         gap = lo[q] - hi[p]
         near = (key[p] == key[q]) & (kind[p] == kind[q]) & (gap > 0) & (gap <= GAP[kind[q]])
         pred[q[near]] = p[near]

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
@@ -208,6 +208,59 @@ def test_an_amount_back_near_an_earlier_level_is_still_one_series() -> None:
         D(2023, 6, 15),
         D(2024, 6, 15),
     ]
+
+
+def test_a_temporary_increase_and_back_is_one_series_with_three_levels() -> None:
+    """€ 10,00 twice, € 20,00 seven times, € 10,00 twice again. The € 10,00 payments (January,
+    February, October, November) are one amount cluster that looks quarterly over its whole span;
+    its two stretches do not fit that rhythm on their own (two payments a month apart), so they
+    take the monthly rhythm of the € 20,00 months between them: one series, three levels."""
+    txs = [
+        row(month(2021, 1 + i, 1), cents, "Vaste partij", ENECO)
+        for i, cents in enumerate([-1000] * 2 + [-2000] * 7 + [-1000] * 2)
+    ]
+    found = only(detect_recurring(frame(txs)))
+    assert (found["periodicity"], found["occurrences"], found["status"]) == (
+        "monthly",
+        11,
+        "active",
+    )
+    assert (found["first_date"], found["last_date"]) == (D(2021, 1, 1), D(2021, 11, 1))
+    assert found["levels"] == [
+        {"start": D(2021, 1, 1), "amount_cents": -1000},
+        {"start": D(2021, 3, 1), "amount_cents": -2000},
+        {"start": D(2021, 10, 1), "amount_cents": -1000},
+    ]
+    assert (found["expected_next_date"], found["expected_next_amount_cents"]) == (
+        D(2021, 12, 1),
+        -1000,
+    )
+    assert found["explanation"] == (
+        "maandelijks sinds 01-01-2021, 11 keer, laatste bedrag € 10,00"
+        "; nieuw bedrag vanaf 01-03-2021: € 20,00 (was € 10,00)"
+        "; nieuw bedrag vanaf 01-10-2021: € 10,00 (was € 20,00)"
+        "; volgende rond 01-12-2021"
+    )
+
+
+def test_a_yearly_payment_between_two_levels_does_not_end_the_weekly_series() -> None:
+    """Leefgeld of € 75,00 a week, € 50,00 from 04-09-2025; the same account also takes € 150,00
+    every 14 August. The yearly payment of 2024 starts between the two weekly levels' starts,
+    which used to stand in the way of the link: "gestopt" on 28-08-2025 and a new series."""
+    weeks = [D(2024, 1, 4) + dt.timedelta(weeks=i) for i in range(104)]
+    txs = [row(d, -7500 if d < D(2025, 9, 4) else -5000, "Leefgeld", ENECO) for d in weeks]
+    txs += [row(D(year, 8, 14), -15000, "Leefgeld", ENECO) for year in (2024, 2025)]
+    series = detect_recurring(frame(txs))
+    weekly = only(series, periodicity="weekly")
+    assert (weekly["occurrences"], weekly["status"]) == (104, "active")
+    assert (weekly["first_date"], weekly["last_date"]) == (D(2024, 1, 4), D(2025, 12, 25))
+    assert weekly["levels"] == [
+        {"start": D(2024, 1, 4), "amount_cents": -7500},
+        {"start": D(2025, 9, 4), "amount_cents": -5000},
+    ]
+    assert weekly["expected_next_amount_cents"] == -5000
+    assert "nieuw bedrag vanaf 04-09-2025: € 50,00 (was € 75,00)" in weekly["explanation"]
+    assert only(series, periodicity="yearly")["occurrences"] == 2
 
 
 def test_varying_four_weekly_salary_is_one_series_with_a_median() -> None:
@@ -411,6 +464,13 @@ def level_changes(draw: st.DrawFn) -> list[tuple[int, int]]:
     start=st.dates(min_value=D(2021, 1, 1), max_value=D(2024, 12, 1)),
     sign=st.sampled_from([-1, 1]),
     shift=st.booleans(),
+)
+@example(levels=[(1000, 2), (2000, 7), (1000, 2)], start=D(2021, 1, 1), sign=-1, shift=False)
+@example(  # a doubtful stretch (€ 11,25) must not lend its cluster's quarterly rhythm meanwhile
+    levels=[(1000, 2), (1500, 7), (1125, 2), (2250, 2)], start=D(2021, 1, 1), sign=-1, shift=False
+)
+@example(  # € 80,00 on 28-02, 28-03 and 26-04 (weekend shifts) looks 4-weekly on its own
+    levels=[(1000, 2), (2000, 2), (4000, 2), (8000, 3)], start=D(2021, 8, 26), sign=-1, shift=True
 )
 def test_monthly_series_with_level_changes_runs_to_its_last_payment(
     levels: list[tuple[int, int]], start: dt.date, sign: int, shift: bool
