@@ -70,6 +70,15 @@ def _isin(codes: U64, values: U64) -> Mask:
     return hashed.fill_null(False).to_numpy().astype(np.bool_)
 
 
+def _pack(parts: Sequence[U64], top: int) -> U64:
+    """Code tuples as one number each, digits in base ``top`` (one more than every code)."""
+    base = np.uint64(top)
+    number = np.zeros(len(parts[0]) if parts else 0, dtype=np.uint64)
+    for part in parts:
+        number = number * base + part
+    return number
+
+
 def distinct_codes(codes: U64) -> U64:
     """The distinct values of ``codes``, in some order."""
     top = _top(codes)
@@ -89,10 +98,7 @@ def distinct_links(keys: RowKeys, rows: Index, columns: Sequence[str] = LINK) ->
     top = _top(*parts)
     if top ** len(parts) <= PACKED_CODES:
         base = np.uint64(top)
-        number = np.zeros(len(rows), dtype=np.uint64)
-        for part in parts:
-            number = number * base + part
-        unique = pl.Series(number).unique().to_numpy()
+        unique = pl.Series(_pack(parts, top)).unique().to_numpy()
         values: dict[str, U64] = {}
         for c in reversed(columns):
             values[c] = unique % base
@@ -103,6 +109,32 @@ def distinct_links(keys: RowKeys, rows: Index, columns: Sequence[str] = LINK) ->
     else:
         frame = pl.DataFrame(dict(zip(columns, parts, strict=True))).unique()
     return frame.select(pl.when(pl.col(c) > 0).then(pl.col(c)).alias(c) for c in columns)
+
+
+def linked(
+    keys: RowKeys,
+    rows: Index,
+    columns: Sequence[str],
+    links: pl.DataFrame,
+    link_columns: Sequence[str],
+) -> Mask:
+    """Whether the codes ``columns`` of each row of ``rows`` equal the codes ``link_columns``
+    of some row of ``links`` (a table from :func:`distinct_links`): an inner join of
+    ``link_keys(keys, rows)`` with ``links``, as a mask. A missing code (0, null in ``links``)
+    links nothing. Where the codes pack into one number per row, one ``is_in`` on that."""
+    source = {"h": keys.household, "a": keys.account, "i": keys.iban}
+    parts = [source[c][rows] for c in columns]
+    complete = links.select(link_columns).drop_nulls()
+    targets = [complete.get_column(c).to_numpy().astype(np.uint64) for c in link_columns]
+    top = _top(*parts, *targets)
+    if top ** len(parts) > PACKED_CODES:
+        sub = link_keys(keys, rows).with_row_index("_i")
+        hit = sub.join(links, left_on=list(columns), right_on=list(link_columns))
+        found = np.zeros(len(rows), dtype=np.bool_)
+        found[hit.get_column("_i").to_numpy()] = True
+        return found
+    # A row with a missing code packs to a number no complete link has (its digit there is 0).
+    return _isin(_pack(parts, top), _pack(targets, top))
 
 
 def per_pair(
@@ -177,10 +209,8 @@ def _links(base: Base, picks: Picks, keys: RowKeys, sent: Index) -> None:
     receivers = links.get_column("i").unique().to_numpy()
     near = _isin(base.iban, receivers)[keys.pair] | _isin(keys.account, receivers)
     idx = picks.open(near, LEVEL_LEEFGELD)
-    sub = link_keys(keys, idx).with_row_index("_i")
-    forward = sub.join(links, on=LINK)
-    mirror = sub.join(links, left_on=LINK, right_on=["h", "i", "a"])
-    hit = np.unique(pl.concat([forward["_i"], mirror["_i"]]).to_numpy()).astype(np.int64)
+    forward = linked(keys, idx, LINK, links, LINK)
+    hit = np.flatnonzero(forward | linked(keys, idx, LINK, links, ["h", "i", "a"]))
     reason = _iban_reason(
         "overboeking tussen de beheerrekening en de rekening voor het leefgeld (", ")"
     )
@@ -193,24 +223,40 @@ def _weekly(base: Base, picks: Picks, frame: pl.DataFrame, keys: RowKeys, sent: 
     idx = picks.open(sent, LEVEL_LEEFGELD)
     if not len(idx):
         return
-    sub = link_keys(keys, idx).with_columns(
-        frame.get_column("booking_date").gather(idx).alias("booking_date")
-    )
-    weekly = (
-        sub.group_by(LINK)
+    dates = frame.get_column("booking_date").gather(idx).alias("booking_date")
+    parts = [keys.household[idx], keys.account[idx], keys.iban[idx]]
+    top = _top(*parts)
+    if top ** len(parts) <= PACKED_CODES:
+        # One number per (household, account, IBAN); rows missing one of them join nothing,
+        # so they are left out of the groups (the groups of the others stay the same).
+        number = _pack(parts, top)
+        complete = (parts[0] > 0) & (parts[1] > 0) & (parts[2] > 0)
+        sub = pl.DataFrame({"k": number, "booking_date": dates}).filter(pl.Series(complete))
+        found = _weekly_groups(sub, ["k"]).get_column("k").to_numpy()
+        hit = np.flatnonzero(_isin(number, found))
+    else:
+        sub = link_keys(keys, idx).with_columns(dates)
+        weekly = _weekly_groups(sub, LINK)
+        hit = sub.with_row_index("_i").join(weekly, on=LINK).get_column("_i").to_numpy()
+    if not len(hit):
+        return
+    reason = _iban_reason("elke week een overboeking naar dezelfde rekening (", "): leefgeld")
+    exprs = fixed(HUISHOUDBOEKJE, Rubriek.LEEFGELD, "leefgeld:wekelijks", reason)
+    per_pair(picks, base, idx[hit.astype(np.int64)], LEVEL_LEEFGELD, keys, exprs)
+
+
+def _weekly_groups(sub: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """The keys ``by`` of ``sub`` with at least four rows whose booking dates are a median
+    6 to 8 days apart."""
+    return (
+        sub.group_by(by)
         .agg(
             pl.len().alias("n"),
             pl.col("booking_date").sort().diff().dt.total_days().median().alias("gap"),
         )
         .filter((pl.col("n") >= 4) & pl.col("gap").is_between(6, 8))
-        .select(LINK)
+        .select(by)
     )
-    if not weekly.height:
-        return
-    hit = sub.with_row_index("_i").join(weekly, on=LINK).get_column("_i").to_numpy()
-    reason = _iban_reason("elke week een overboeking naar dezelfde rekening (", "): leefgeld")
-    exprs = fixed(HUISHOUDBOEKJE, Rubriek.LEEFGELD, "leefgeld:wekelijks", reason)
-    per_pair(picks, base, idx[hit.astype(np.int64)], LEVEL_LEEFGELD, keys, exprs)
 
 
 def _own_accounts(base: Base, picks: Picks, keys: RowKeys) -> None:
@@ -220,14 +266,13 @@ def _own_accounts(base: Base, picks: Picks, keys: RowKeys) -> None:
     if not candidates.any():
         return
     idx = picks.open(candidates, LEVEL_OWN)
-    sub = link_keys(keys, idx).with_row_index("_i")
-    owned = _isin(keys.account, sub.get_column("i").drop_nulls().unique().to_numpy())
-    owners = distinct_links(keys, np.flatnonzero(owned), ("h", "a")).rename({"a": "i"})
-    hit = sub.join(owners, on=["h", "i"]).get_column("_i").to_numpy()
-    idx = idx[np.sort(hit).astype(np.int64)]
+    receivers = distinct_codes(keys.iban[idx])
+    owned = _isin(keys.account, receivers[receivers > 0])
+    owners = distinct_links(keys, np.flatnonzero(owned), ("h", "a"))
+    idx = idx[linked(keys, idx, ("h", "i"), owners, ("h", "a"))]
     if not len(idx):
         return
-    leefgeld = (picks.current(idx).get_column("rubriek") == Rubriek.LEEFGELD.value).to_numpy()
+    leefgeld = picks.has_rubriek(idx, Rubriek.LEEFGELD.value)
     picks.level[idx[leefgeld]] = LEVEL_OWN
     reason = _iban_reason("overboeking tussen eigen rekeningen van het huishouden (", ")")
     exprs = fixed(pl.lit(cat.EIGEN_REKENING), Rubriek.EIGEN_REKENING, "eigen_rekening", reason)

@@ -4,7 +4,9 @@ A household has a few dozen counterparties and a municipality's table a few hund
 against tens of millions of rows. So every row gets a pair number (:func:`pair_keys`, then
 :func:`pair_ids`) from the counterparty's IBAN and name as categorical codes (:class:`Codes`):
 numbers, exact, each string hashed once per row and then never again; household and account get
-codes in the same space, so the heuristics join and compare numbers (:class:`RowKeys`). What
+codes in the same space, so the heuristics join and compare numbers (:class:`RowKeys`), and since
+a household's and an account's rows stand together, only the first row of each run of them is
+looked up (:meth:`Codes.runs`). What
 depends only on the pair (the payer registry without the description, the brand lists, the
 coach's name for the counterparty) is computed on the pair table: :class:`Base` holds it, with
 one default candidate classification per pair that every row starts from, and the fixed answers
@@ -58,8 +60,35 @@ class Codes:
             physical = values.to_physical().replace_strict(distinct.to_physical(), ours)
         else:
             physical = values.cast(pl.Categorical(self.categories)).to_physical()
-        codes: U64 = (physical.cast(pl.UInt64) + 1).fill_null(0).to_numpy()
+        codes: U64 = (physical + 1).fill_null(0).to_numpy().astype(np.uint64)
         return codes
+
+    def runs(self, values: pl.Series) -> U64:
+        """The same as calling, for a column whose equal values mostly stand together (a
+        household's rows, an account's rows): only the first value of each run of equal
+        values is looked up, then repeated over its run. Exact whatever the order (a value
+        in two runs gets its one code twice); a column with many short runs takes the
+        per-row lookup, which is then cheaper."""
+        n = len(values)
+        if n < RUN_ROWS or values.dtype != pl.String:
+            return self(values)
+        change = values.slice(1).ne_missing(values.slice(0, n - 1)).to_numpy()
+        starts = np.flatnonzero(change) + 1
+        if len(starts) * RUN_SHARE > n:
+            return self(values)
+        starts = np.concatenate((np.zeros(1, dtype=starts.dtype), starts))
+        lengths = np.diff(np.append(starts, n))
+        repeated: U64 = np.repeat(self(values.gather(starts)), lengths)
+        return repeated
+
+
+RUN_SHARE = 8
+""":meth:`Codes.runs` looks up run starts only when the runs average at least this many rows:
+finding the runs costs about a third of a per-row lookup."""
+RUN_ROWS = 1 << 14
+"""... and only for columns of at least this many rows. Measured on accounts in store order:
+the per-row lookup costs about 80 µs + 16 ns a row, the runs about 220 µs + 5 ns a row, so
+below some 13 000 rows (one household's months, as the overview asks) per row is cheaper."""
 
 
 def pair_keys(frame: pl.DataFrame, codes: Codes) -> tuple[U64, pl.DataFrame]:
@@ -95,8 +124,8 @@ class RowKeys:
     @classmethod
     def of(cls, frame: pl.DataFrame, key: U64, keys: pl.Series, codes: Codes) -> RowKeys:
         """``keys``: the chunk's distinct pair keys, in the order of its :class:`Base`."""
-        household = codes(frame.get_column("household"))
-        account = codes(frame.get_column("account"))
+        household = codes.runs(frame.get_column("household"))
+        account = codes.runs(frame.get_column("account"))
         return cls(pair_ids(key, keys), household, account, key >> np.uint64(32))
 
 

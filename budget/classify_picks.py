@@ -73,6 +73,14 @@ class Picks:
     def current(self, idx: Index) -> pl.DataFrame:
         return self._table()[self.choice[idx]]
 
+    def has_rubriek(self, idx: Index, rubriek: str) -> Mask:
+        """Whether the current candidate of each row of ``idx`` has ``rubriek``: one test per
+        candidate, then a lookup per row (no row gathers the candidate's five columns)."""
+        column = self._table().get_column("rubriek")
+        per_candidate = (column == rubriek).fill_null(False).to_numpy().astype(np.bool_)
+        found: Mask = per_candidate[self.choice[idx]]
+        return found
+
     def result(self, rubriek_dtype: pl.DataType) -> pl.DataFrame:
         """The five columns per row; the rubriek is cast on the (small) table, not per row."""
         table = self._table().with_columns(pl.col("rubriek").cast(rubriek_dtype))
@@ -105,13 +113,63 @@ def scan(text: pl.Series, rows: Index, words: tuple[str, ...]) -> Index:
 
 
 def distinct_rows(keys: pl.DataFrame) -> tuple[pl.DataFrame, Index]:
-    """The distinct rows of ``keys`` (first seen first) and, per row, its position among them."""
-    unique = keys.unique(maintain_order=True)
-    which = keys.join(
-        unique.with_row_index("_c"),
-        on=keys.columns,
-        how="left",
-        nulls_equal=True,
-        maintain_order="left",
-    ).get_column("_c")
-    return unique, which.to_numpy().astype(np.int64)
+    """The distinct rows of ``keys`` (first seen first) and, per row, its position among them.
+
+    Null equals null, as in ``unique``. Many rows: each column becomes a number per row
+    (integers and booleans offset from their minimum, strings a categorical code, 0 for null),
+    and the row one number that packs them; the distinct rows and each row's place are then
+    found on one integer column. Few rows, columns of other types, or numbers too wide to pack
+    take the frame path (``unique`` and a join)."""
+    packed = _packed(keys) if keys.height >= PACK_ROWS else None
+    if packed is None:
+        unique = keys.unique(maintain_order=True)
+        joined = keys.join(
+            unique.with_row_index("_c"),
+            on=keys.columns,
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        )
+        return unique, joined.get_column("_c").to_numpy().astype(np.int64)
+    number = pl.Series(packed)
+    first = np.flatnonzero(number.is_first_distinct().to_numpy())
+    places = pl.int_range(0, len(first), dtype=pl.Int64, eager=True)
+    which: Index = number.replace_strict(number.gather(first), places).to_numpy().astype(np.int64)
+    return keys[first], which
+
+
+PACK_ROWS = 1 << 14
+"""Fewer rows than this take the frame path: packing costs about 0.5 ms per call (a few polars
+calls per column) against 0.2 ms for ``unique`` and ``join``, and saves some 0.035 µs a row
+(measured: 92 000 rows of registry keys 10.3 ms by frame, 7.3 ms packed)."""
+PACK_LIMIT = 1 << 63
+"""Packed numbers stay below this (they are unsigned 64-bit)."""
+
+
+def _packed(keys: pl.DataFrame) -> npt.NDArray[np.uint64] | None:
+    """One number per row of ``keys``, equal exactly when the rows are equal (see
+    :func:`distinct_rows`); None when a column is not an integer, boolean or string column or
+    the packed numbers would not fit in 63 bits."""
+    packed = np.zeros(keys.height, dtype=np.uint64)
+    size = 1
+    for column in keys.get_columns():
+        dtype = column.dtype
+        if dtype == pl.String:
+            values = column.cast(pl.Categorical(pl.Categories.random())).to_physical()
+            array = (values + 1).fill_null(0).to_numpy().astype(np.uint64)
+        elif (dtype == pl.Boolean or dtype.is_integer()) and not column.has_nulls():
+            plain = column.to_numpy().astype(np.int64)
+            array = (plain - (plain.min() if len(plain) else 0) + 1).astype(np.uint64)
+        elif dtype == pl.Boolean or dtype.is_integer():
+            values = column.cast(pl.Int64)
+            low = values.min()
+            codes = (values - (low if isinstance(low, int) else 0) + 1).fill_null(0)
+            array = codes.to_numpy().astype(np.uint64)
+        else:
+            return None
+        width = int(array.max()) + 1 if len(array) else 1
+        if size * width >= PACK_LIMIT:
+            return None
+        packed = packed * np.uint64(width) + array
+        size *= width
+    return packed
