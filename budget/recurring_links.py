@@ -23,7 +23,10 @@ amount of the series before it. So clusters are linked in three moves, all on wh
    Varying amounts (shopping) never borrow: that would make noise a series. Before that, a
    monthly or 4-weekly piece next to one of the other of these two rhythms takes its
    neighbour's when all its payments are on time in it (three monthly payments booked 28 and 29
-   days apart around weekends look 4-weekly).
+   days apart around weekends look 4-weekly); of two such neighbours only one switches, to the
+   rhythm of their payments together. After borrowing this is done once more for steady pieces,
+   and after linking for steady chains (a row of levels borrowed monthly from one end and
+   4-weekly from the other).
 3. **Links.** Each piece links to the piece of its key *and rhythm* that started last before
    it, when that one ended within 1½ periods before it started (the rule from before there were
    pieces; a yearly payment of the same counterparty starting in between does not stand in the
@@ -144,8 +147,20 @@ def link(cl: Clusters, day0: int, month_table: F64) -> Chains:
             kind = np.where(own & fits, cut_kind, kind)
         # a stretch of a cluster with a rhythm that does not fit it on its own
         doubtful = cut & ~own & ~_fits(n, lo, hi, np.maximum(kind, 0))
-    kind = _monthly_or_four_weekly(cl, piece_of_row, key, kind, lo, hi, day0, span, month_table)
-    kind = _borrow(key, kind, steady, doubtful, lo, hi, day0, span)
+    kind = _monthly_or_four_weekly(
+        cl, piece_of_row, key, kind, steady, lo, hi, day0, span, month_table
+    )
+    n_pay = np.bincount(piece_of_row, minlength=n_pieces)
+    own_kind = kind
+    kind = _borrow(key, kind, steady, doubtful, n_pay, lo, hi, day0, span)
+    # once more with the borrowed rhythms (which stay): three 4-weekly payments that look
+    # monthly may have as nearest neighbour two payments that only now have the 4-weekly
+    # rhythm; only steady pieces of at least the minimum payments switch here (one payment is
+    # on time in any rhythm; varying amounts, shopping, would join noise)
+    fixed = (kind != own_kind) | ~steady | (n_pay < MIN_OCC[np.maximum(kind, 0)])
+    kind = _monthly_or_four_weekly(
+        cl, piece_of_row, key, kind, steady, lo, hi, day0, span, month_table, fixed
+    )
     redo = (parent != np.arange(n_pieces)) | (cl.kind[parent] != kind) | own
     redo |= np.isin(np.arange(n_pieces), parent[parent != np.arange(n_pieces)])
     if redo.any():  # pieces of cut clusters and borrowed rhythms: their own circle sums
@@ -154,6 +169,17 @@ def link(cl: Clusters, day0: int, month_table: F64) -> Chains:
     order = valid[stable_argsort((key[valid] * span + (lo[valid] - day0)).astype(np.uint64))]
     pred = _predecessors(key, kind, lo, hi, sibling, order)
     chain_of_piece = _chain_ids(pred, order, n_pieces)
+    # the same between chains: a row of levels borrowed monthly from one end and 4-weekly from
+    # the other is two chains of which one fits the other's rhythm
+    switched = _switch_chains(
+        cl, piece_of_row, key, kind, steady, lo, hi, chain_of_piece, day0, span, month_table
+    )
+    if (switched != kind).any():
+        redo = switched != kind
+        kind = switched
+        _circle_sums(cl, piece_of_row, kind, redo, day0, month_table, cos, sin)
+        pred = _predecessors(key, kind, lo, hi, sibling, order)
+        chain_of_piece = _chain_ids(pred, order, n_pieces)
     in_chain_order = order[stable_argsort(chain_of_piece[order].astype(np.uint64))]
     chains = chain_of_piece[in_chain_order]
     n_chains = int(chains.max()) + 1 if len(chains) else 0
@@ -190,17 +216,23 @@ def _monthly_or_four_weekly(
     piece_of_row: I64,
     key: I64,
     kind: I64,
+    steady: B,
     lo: I64,
     hi: I64,
     day0: int,
     span: int,
     month_table: F64,
+    fixed: B | None = None,
 ) -> I64:
     """Step 4.2, first: three monthly payments booked 28 and 29 days apart around a weekend
     look 4-weekly, and three 4-weekly ones may look monthly. A monthly or 4-weekly piece whose
     nearest such neighbour of its key (the one that ended last before it, else the one that
     starts first after it, within 1½ periods) has the other of the two rhythms takes that
-    rhythm when every one of its payments is on time in it."""
+    rhythm when every one of its payments is on time in it. Two such neighbours that would trade
+    rhythms do not: only the one whose rhythm fits their payments together worse switches (of
+    varying amounts or fewer payments than the rhythm's minimum, neither). A piece that looked
+    to a neighbour which kept or took its own rhythm keeps its own too. ``fixed`` pieces are
+    neighbours but never switch."""
     n_keys = int(key.max()) + 1 if len(key) else 0
     both = (np.bincount(key[kind == MONTHLY], minlength=n_keys) > 0) & (
         np.bincount(key[kind == FOUR_WEEKLY], minlength=n_keys) > 0
@@ -217,6 +249,8 @@ def _monthly_or_four_weekly(
     near_after = ~near_before & (after >= 0) & (lo[a] - hi[mw] <= GAP[kind[a]])
     other = np.where(near_before, kind[b], np.where(near_after, kind[a], kind[mw]))
     switch = mw[other != kind[mw]]
+    if fixed is not None:
+        switch = switch[~fixed[switch]]
     if not len(switch):
         return kind
     new_kind = np.full(len(kind), -1, dtype=np.int64)
@@ -233,8 +267,93 @@ def _monthly_or_four_weekly(
     late = np.abs((x - np.round(x)) * P[k]) > TOL[k]
     off = np.bincount(piece, late, len(kind)) > 0
     keep = switch[~off[switch]]
+    # two neighbours that would trade rhythms (three € 10,00 and three € 20,00 every 28 days:
+    # the second three look monthly, the first fit monthly too): only one of them switches, to
+    # the rhythm that fits their payments together best (as step 4.3 judges a chain)
+    ref = np.full(len(kind), -1, dtype=np.int64)
+    ref[mw] = np.where(near_before, b, np.where(near_after, a, -1))
+    switching = np.zeros(len(kind), dtype=bool)
+    switching[keep] = True
+    q = ref[keep]
+    mutual = switching[q] & (ref[q] == keep)
+    if mutual.any():
+        pair = np.full(len(kind), -1, dtype=np.int64)
+        pair[keep[mutual]] = np.minimum(keep[mutual], q[mutual])
+        winner = _pair_rhythm(cl, piece_of_row, pair, day0, month_table)
+        loses = winner[pair[keep]] != kind[keep]
+        # varying amounts (shopping) or too few payments to judge: neither switches
+        n_pay = np.bincount(piece_of_row, minlength=len(kind))
+        sure = steady & (n_pay >= MIN_OCC[np.maximum(kind, 0)])
+        keep = keep[~mutual | (loses & sure[keep] & sure[q])]
     out = kind.copy()
     out[keep] = new_kind[keep]
+    # a piece whose neighbour now has its own old rhythm has nothing to switch to
+    stale = out[ref[keep]] == kind[keep]
+    out[keep[stale]] = kind[keep[stale]]
+    return out
+
+
+def _switch_chains(
+    cl: Clusters,
+    piece_of_row: I64,
+    key: I64,
+    kind: I64,
+    steady: B,
+    lo: I64,
+    hi: I64,
+    chain_of_piece: I64,
+    day0: int,
+    span: int,
+    month_table: F64,
+) -> I64:
+    """:func:`_monthly_or_four_weekly` on whole chains (a chain is steady when all its pieces
+    are); the pieces of a chain that switches take the new rhythm. Chains of varying amounts or
+    fewer payments than the minimum do not switch (noise would join)."""
+    has = chain_of_piece >= 0
+    if not has.any():
+        return kind
+    n_c = int(chain_of_piece.max()) + 1
+    c = np.where(has, chain_of_piece, n_c)  # pieces without a chain: one chain without rhythm
+    c_kind = np.full(n_c + 1, -1, dtype=np.int64)
+    c_kind[c[has]] = kind[has]
+    c_key = np.zeros(n_c + 1, dtype=np.int64)
+    c_key[c[has]] = key[has]
+    c_lo = np.full(n_c + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(c_lo, c, lo)
+    c_hi = np.full(n_c + 1, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(c_hi, c, hi)
+    c_lo[n_c] = c_hi[n_c] = day0
+    c_steady = np.bincount(c, ~steady, n_c + 1) == 0
+    c_steady[n_c] = False
+    # as in the second round of pieces: only steady chains of the minimum payments switch
+    n_pay = np.bincount(c[piece_of_row], minlength=n_c + 1)
+    fixed = ~c_steady | (n_pay < MIN_OCC[np.maximum(c_kind, 0)])
+    new = _monthly_or_four_weekly(
+        cl, c[piece_of_row], c_key, c_kind, c_steady, c_lo, c_hi, day0, span, month_table, fixed
+    )
+    out = kind.copy()
+    out[has] = new[c[has]]
+    return out
+
+
+def _pair_rhythm(cl: Clusters, piece_of_row: I64, pair: I64, day0: int, month_table: F64) -> I64:
+    """Per pair (numbered by its lower piece; ``pair`` per piece, −1: none) whether monthly or
+    4-weekly fits the payments of both pieces together best: the higher ``R``, monthly 0.05
+    ahead (step 3's choice between the two)."""
+    rows = np.flatnonzero(pair[piece_of_row] >= 0)
+    group = pair[piece_of_row[rows]]
+    n = np.bincount(group, minlength=len(pair)).astype(np.float64)
+    score = []
+    for k in (MONTHLY, FOUR_WEEKLY):
+        day = cl.day[rows]
+        coord = month_table[day - day0] if CAL[k] else day.astype(np.float64)
+        angle = coord * (2 * math.pi / P[k])
+        c = np.bincount(group, np.cos(angle), len(pair))
+        s = np.bincount(group, np.sin(angle), len(pair))
+        score.append(
+            np.hypot(c, s) / np.maximum(n, 1) + (MONTHLY_PREFERENCE if k == MONTHLY else 0)
+        )
+    out: I64 = np.where(score[0] >= score[1], MONTHLY, FOUR_WEEKLY).astype(np.int64)
     return out
 
 
@@ -394,12 +513,22 @@ def _nearest_after(group: I64, lo: I64, hi: I64, among: I64, day0: int, span: in
 
 
 def _borrow(
-    key: I64, kind: I64, steady: B, doubtful: B, lo: I64, hi: I64, day0: int, span: int
+    key: I64,
+    kind: I64,
+    steady: B,
+    doubtful: B,
+    n_pay: I64,
+    lo: I64,
+    hi: I64,
+    day0: int,
+    span: int,
 ) -> I64:
     """Step 4.2: steady pieces without a rhythm, or ``doubtful`` about their cluster's, borrow
     one from a neighbour in time; a doubtful piece lends none while it waits and keeps its own
-    when no neighbour is near. Only the keys with both kinds of piece take part (few), so the
-    rounds stay cheap."""
+    when no neighbour is near. Between a near monthly and a near 4-weekly neighbour it takes the
+    rhythm of the one with more payments (equal: the one before): two payments 28 days apart
+    between three that look monthly and six 4-weekly ones are 4-weekly. Only the keys with both
+    kinds of piece take part (few), so the rounds stay cheap."""
     open_ = ((kind < 0) | doubtful) & steady
     n_keys = int(key.max()) + 1 if len(key) else 0
     both = (np.bincount(key[open_], minlength=n_keys) > 0) & (
@@ -408,17 +537,20 @@ def _borrow(
     sub = np.flatnonzero(both[key])
     if not len(sub):
         return kind
-    s_key, s_lo, s_hi, lacking = key[sub], lo[sub], hi[sub], open_[sub]
+    s_key, s_lo, s_hi, s_n, lacking = key[sub], lo[sub], hi[sub], n_pay[sub], open_[sub]
     k = np.where(lacking, -1, kind[sub])
     for _ in range(BORROW_ROUNDS):
         having = np.flatnonzero(k >= 0)
         before = _nearest_before(s_key, s_lo, s_hi, having, day0, span)
         after = _nearest_after(s_key, s_lo, s_hi, having, day0, span)
         kb, ka = k[np.maximum(before, 0)], k[np.maximum(after, 0)]
-        from_before = lacking & (before >= 0) & (s_lo - s_hi[np.maximum(before, 0)] <= GAP[kb])
-        from_after = (
-            lacking & ~from_before & (after >= 0) & (s_lo[np.maximum(after, 0)] - s_hi <= GAP[ka])
-        )
+        near_before = (before >= 0) & (s_lo - s_hi[np.maximum(before, 0)] <= GAP[kb])
+        near_after = (after >= 0) & (s_lo[np.maximum(after, 0)] - s_hi <= GAP[ka])
+        more_after = s_n[np.maximum(after, 0)] > s_n[np.maximum(before, 0)]
+        mw = (ka == MONTHLY) & (kb == FOUR_WEEKLY) | (ka == FOUR_WEEKLY) & (kb == MONTHLY)
+        near_before &= ~(near_after & mw & more_after)
+        from_before = lacking & near_before
+        from_after = lacking & ~from_before & near_after
         if not (from_before.any() or from_after.any()):
             break
         k = np.where(from_before, kb, np.where(from_after, ka, k))

@@ -495,6 +495,92 @@ def test_monthly_series_with_level_changes_runs_to_its_last_payment(
         assert current["amount_cents"] == cents, (d, found["levels"])
 
 
+@st.composite
+def weekly_level_changes(draw: st.DrawFn) -> list[tuple[int, int]]:
+    """Level changes as :func:`level_changes` draws them, but with at least one level paid four
+    times: a weekly series needs four on-time payments to exist at all (``MIN_OCCURRENCES``;
+    three equal payments in one month are often back payments, not a rhythm). Levels of two or
+    three payments stay, as in the monthly test: they join the series only by linking."""
+    levels = draw(level_changes())
+    if max(payments for _, payments in levels) < 4:
+        at = draw(st.integers(0, len(levels) - 1))
+        levels[at] = (levels[at][0], 4)
+    return levels
+
+
+def assert_one_series_with_levels(
+    periodicity: str, dates: list[dt.date], amounts: list[int]
+) -> None:
+    """One series of ``periodicity`` from the first to the last date, every payment counted, and
+    the level on every payment date the generated amount."""
+    found = only(
+        detect_recurring(
+            frame(row(d, c, "Vaste partij", ENECO) for d, c in zip(dates, amounts, strict=True))
+        )
+    )
+    assert found["periodicity"] == periodicity
+    assert (found["first_date"], found["last_date"]) == (dates[0], dates[-1])
+    assert found["occurrences"] == len(dates)
+    starts = [lv["start"] for lv in found["levels"]]
+    for d, cents in zip(dates, amounts, strict=True):
+        current = found["levels"][sum(1 for s in starts if s <= d) - 1]
+        assert current["amount_cents"] == cents, (d, found["levels"])
+
+
+def every_days(start: dt.date, days: int, count: int, shift: bool) -> list[dt.date]:
+    """``count`` due dates ``days`` apart from ``start``; with ``shift`` those on a Saturday or
+    Sunday are booked the Monday after. All dates share one weekday, so the shift moves either
+    every payment or none: the series must still run from its first to its last booking."""
+    dates = [start + dt.timedelta(days=days * i) for i in range(count)]
+    return [weekday_shift(d) for d in dates] if shift else dates
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    levels=weekly_level_changes(),
+    start=st.dates(min_value=D(2021, 1, 1), max_value=D(2024, 12, 1)),
+    sign=st.sampled_from([-1, 1]),
+    shift=st.booleans(),
+)
+def test_weekly_series_with_level_changes_runs_to_its_last_payment(
+    levels: list[tuple[int, int]], start: dt.date, sign: int, shift: bool
+) -> None:
+    """The monthly property for a weekly series (leefgeld changed by the coach)."""
+    amounts = [sign * cents for cents, payments in levels for _ in range(payments)]
+    assert_one_series_with_levels("weekly", every_days(start, 7, len(amounts), shift), amounts)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    levels=level_changes(),
+    start=st.dates(min_value=D(2021, 1, 1), max_value=D(2024, 12, 1)),
+    sign=st.sampled_from([-1, 1]),
+    shift=st.booleans(),
+)
+@example(  # € 20,00 on 26-03, 23-04 and 21-05 looks monthly, € 10,00 before it fits monthly too
+    levels=[(1000, 3), (2000, 3)], start=D(2021, 1, 1), sign=-1, shift=False
+)
+@example(  # € 20,00 twice borrows from the € 40,00 after it, not the monthly-looking € 10,00
+    levels=[(1000, 3), (2000, 2), (4000, 4)], start=D(2021, 1, 1), sign=-1, shift=False
+)
+@example(levels=[(1000, 3), (500, 2), (250, 6)], start=D(2021, 1, 1), sign=-1, shift=False)
+@example(  # which of two neighbours switches: the rhythm of their six payments together decides
+    levels=[(1000, 3), (2000, 3), (4000, 5)], start=D(2021, 1, 10), sign=-1, shift=False
+)
+@example(  # € 20,00 borrows monthly from the € 10,00 before it, € 40,00 4-weekly from after it
+    levels=[(1000, 3), (2000, 2), (4000, 2), (8000, 3)], start=D(2021, 1, 1), sign=-1, shift=False
+)
+def test_four_weekly_series_with_level_changes_runs_to_its_last_payment(
+    levels: list[tuple[int, int]], start: dt.date, sign: int, shift: bool
+) -> None:
+    """The monthly property for a 4-weekly series (salary with a raise, a benefit cut); it needs
+    three on-time payments, as a monthly one does, so :func:`level_changes` draws it as is."""
+    amounts = [sign * cents for cents, payments in levels for _ in range(payments)]
+    assert_one_series_with_levels(
+        "four_weekly", every_days(start, 28, len(amounts), shift), amounts
+    )
+
+
 def random_statements(seed: int, households: int = 6) -> pl.DataFrame:
     """Households with monthly, 4-weekly, weekly and yearly series (jittered dates, level
     changes, stops), equal payments on one day, noise payments, and missing IBANs, names and
