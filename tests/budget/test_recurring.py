@@ -481,18 +481,7 @@ def test_monthly_series_with_level_changes_runs_to_its_last_payment(
     dates = [month(start.year, start.month + i, min(start.day, 28)) for i in range(len(amounts))]
     if shift:
         dates = [weekday_shift(d) for d in dates]
-    found = only(
-        detect_recurring(
-            frame(row(d, c, "Vaste partij", ENECO) for d, c in zip(dates, amounts, strict=True))
-        )
-    )
-    assert found["periodicity"] == "monthly"
-    assert (found["first_date"], found["last_date"]) == (dates[0], dates[-1])
-    assert found["occurrences"] == len(dates)
-    starts = [lv["start"] for lv in found["levels"]]
-    for d, cents in zip(dates, amounts, strict=True):
-        current = found["levels"][sum(1 for s in starts if s <= d) - 1]
-        assert current["amount_cents"] == cents, (d, found["levels"])
+    assert_one_series_with_levels("monthly", dates, amounts)
 
 
 @st.composite
