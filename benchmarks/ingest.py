@@ -9,6 +9,8 @@ Prints one figure per line (``name: value unit``) and ratios measured in the sam
   deduplicate and store in a fresh SQLite file, committed (large files are parsed in a worker
   process while the importing process stores, see ``ingest.worker``);
 - ``<fmt>_end_to_end_one_process``: the same without the worker;
+- ``camt_stream_plain_walk``: the CAMT stream with every entry walked element by element (the
+  reader before ``ingest.camt.fast``), and how many entries the column-wise reader took;
 - ``mt940_raw`` / ``ofx_raw``: the bare ``mt-940`` / ``ofxparse`` parse of the same file, and
   ``mt940_vs_raw`` = end to end / raw (target ≥ 0.7);
 - ``peak_memory_<fmt>_1m``: peak resident memory of a fresh process importing 1 000 000
@@ -160,6 +162,20 @@ def time_stream(path: Path) -> tuple[float, int]:
     return _stop(start), count
 
 
+def time_camt_walk(path: Path) -> tuple[float, int]:
+    """The CAMT stream by the plain element walk (``fast=False``), and how many entries the
+    column-wise reader takes (see ``ingest.camt.fast``)."""
+    from ingest.camt.stream import CamtExtraction
+
+    start = _start()
+    plain = CamtExtraction(Source.of_path(path, "bench"), "bench", fast=False)
+    sum(len(batch) for batch in plain.batches())
+    elapsed = _stop(start)
+    fast = CamtExtraction(Source.of_path(path, "bench"), "bench")
+    sum(len(batch) for batch in fast.batches())
+    return elapsed, fast.fast_entries
+
+
 def time_end_to_end(
     path: Path, workdir: Path, name: str, worker: bool | None = None
 ) -> tuple[float, int]:
@@ -278,6 +294,10 @@ def main() -> None:
                 stream_s, count = time_stream(path)
                 assert count == n, f"{fmt}: streamed {count} of {n}"
                 print(f"{fmt}_stream: {rate(n, stream_s)}")
+            if fmt == "camt":
+                walk_s, fast_entries = time_camt_walk(path)
+                print(f"camt_stream_plain_walk: {rate(n, walk_s)}")
+                print(f"camt_entries_read_column_wise: {fast_entries} of {n}")
             e2e_s, added = time_end_to_end(path, workdir, fmt)
             assert added == n, f"{fmt}: stored {added} of {n}"
             print(f"{fmt}_end_to_end: {rate(n, e2e_s)}")

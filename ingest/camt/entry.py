@@ -96,6 +96,9 @@ class EntryContext:
     warnings: list[tuple[int, str]]
     unknown: set[tuple[str, str]] = field(default_factory=set)
     count: int = 0
+    offset: int = 0
+    """Added to every line: an entry parsed from its own text starts at line 1 (lxml cannot
+    store lines above 65 535 on an element, so they are not moved there)."""
 
     def unknown_element(self, where: str, name: str, line: int) -> None:
         if name and (where, name) not in self.unknown:
@@ -130,6 +133,12 @@ class _Details:
 
     def __init__(self, line: int) -> None:
         self.line = line
+
+
+def _at(element: etree._Element, ctx: EntryContext) -> int:
+    """The line of an element in the file (0 if unknown)."""
+    line = element.sourceline
+    return line + ctx.offset if line else 0
 
 
 def bank_code(element: etree._Element) -> str | None:
@@ -226,7 +235,7 @@ def _remittance(element: etree._Element) -> str:
 
 
 def _details(element: etree._Element, ctx: EntryContext) -> _Details:
-    line = element.sourceline or 0
+    line = _at(element, ctx)
     d = _Details(line)
     for child in element:
         name = LOCAL[child.tag]
@@ -248,10 +257,10 @@ def _details(element: etree._Element, ctx: EntryContext) -> _Details:
             for kind in child:
                 if LOCAL[kind.tag] == "TxAmt" and d.amount is None:
                     for x in kind:
-                        d.amount = cents(x.text, ctx.file, x.sourceline or line)
+                        d.amount = cents(x.text, ctx.file, _at(x, ctx) or line)
                         break
         elif name == "Amt":
-            d.amount = cents(child.text, ctx.file, child.sourceline or line)
+            d.amount = cents(child.text, ctx.file, _at(child, ctx) or line)
         elif name == "CdtDbtInd":
             d.side = (child.text or "").strip()
         elif name == "BkTxCd":
@@ -259,7 +268,7 @@ def _details(element: etree._Element, ctx: EntryContext) -> _Details:
         elif name == "AddtlTxInf":
             d.extra = (child.text or "").strip()
         elif name not in TXDTLS_KNOWN:
-            ctx.unknown_element("TxDtls", name, child.sourceline or line)
+            ctx.unknown_element("TxDtls", name, _at(child, ctx) or line)
     return d
 
 
@@ -319,7 +328,7 @@ def parse_entry(ntry: etree._Element, ctx: EntryContext) -> list[TxRow]:
     """The transactions of one booked entry (none for an entry that is not booked), as rows
     in :data:`ingest.rows.TX_FIELDS` order."""
     file = ctx.file
-    line = ntry.sourceline or 0
+    line = _at(ntry, ctx)
     ctx.count += 1
     amount_text: str | None = None
     currency = "EUR"
@@ -340,9 +349,9 @@ def parse_entry(ntry: etree._Element, ctx: EntryContext) -> list[TxRow]:
         elif name == "Sts":
             status = (child.text or "").strip() or child_text(child, "Cd")
         elif name == "BookgDt":
-            booking = date_of(child, file)
+            booking = date_of(child, file, ctx.offset)
         elif name == "ValDt":
-            value = date_of(child, file)
+            value = date_of(child, file, ctx.offset)
         elif name == "NtryDtls":
             for tx in child:
                 if LOCAL[tx.tag] == "TxDtls":
@@ -358,7 +367,7 @@ def parse_entry(ntry: etree._Element, ctx: EntryContext) -> list[TxRow]:
         elif name == "AddtlNtryInf":
             info = (child.text or "").strip()
         elif name not in NTRY_KNOWN:
-            ctx.unknown_element("Ntry", name, child.sourceline or line)
+            ctx.unknown_element("Ntry", name, _at(child, ctx) or line)
     if amount_text is None:
         raise IngestError(
             file, line, "boeking (Ntry) zonder bedrag; download het afschrift opnieuw"

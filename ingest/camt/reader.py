@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from lxml import etree
 
 from ingest.camt.entry import EntryContext, parse_entry
+from ingest.camt.fast import Columns, Inexact, ReducedStream
 from ingest.camt.xmlutil import LOCAL, cents, child_text, date_of, local, text
 from ingest.errors import IngestError
 from ingest.model import Problem, Statement
@@ -63,6 +64,8 @@ class CamtDocument:
     statements: list[Statement]
     problems: list[Problem]
     bic: str = ""
+    fast_entries: int = 0
+    """Entries read column-wise (see :mod:`ingest.camt.fast`)."""
 
 
 @dataclass(slots=True)
@@ -81,6 +84,12 @@ class _StmtState:
     first_currency: str = ""
     streamed: tuple[str, str, int | None, int | None] | None = None
     """(account, currency, opening, closing) its rows were streamed with, if they were."""
+
+    def add_columns(self, block: Columns) -> None:
+        if not self.count:
+            self.first_currency = block.first_currency
+        self.count += len(block)
+        self.total += block.total
 
     def add(self, rows: list[TxRow], keep: bool) -> None:
         if not rows:
@@ -267,11 +276,16 @@ class CamtWalk:
     the root is checked on the first event, before anything from the file is used.
     :meth:`events` yields ``(state, rows)`` for every :data:`ROWS` rows of a statement, the
     rest of them and then ``(state, finished)`` at its end; ``keep`` keeps the rows on the
-    state for the whole-file reader.
+    state for the whole-file reader. With ``fast``, lxml reads the document with its runs of
+    entries replaced by placeholders and their rows come column-wise (:mod:`ingest.camt.fast`);
+    a document lxml finds malformed then raises :class:`ingest.camt.fast.Inexact`.
     """
 
-    def __init__(self, stream: BinaryIO, file: str, *, keep: bool, rows: int = ROWS) -> None:
-        self.stream = stream
+    def __init__(
+        self, stream: BinaryIO, file: str, *, keep: bool, rows: int = ROWS, fast: bool = False
+    ) -> None:
+        self.reduced = ReducedStream(stream, file, columns=not keep) if fast else None
+        self.stream: BinaryIO = self.reduced if self.reduced is not None else stream  # type: ignore[assignment]
         self.rows = rows
         """Rows handed on at once (see :data:`ROWS`); a stream hands on at most a batch."""
         self.file = file
@@ -282,7 +296,22 @@ class CamtWalk:
         self.ctx = EntryContext(file=file, account="", statement_key="", warnings=self.warnings)
         self.statements = 0
 
-    def events(self) -> Iterator[tuple[_StmtState, list[TxRow] | Finished]]:
+    @property
+    def fast_entries(self) -> int:
+        return self.reduced.fast if self.reduced is not None else 0
+
+    def events(self) -> Iterator[tuple[_StmtState, list[TxRow] | Columns | Finished]]:
+        if self.reduced is None:
+            yield from self._events(parse_entry)
+            return
+        try:
+            yield from self._events(self.reduced.rows)
+        except etree.XMLSyntaxError:
+            raise Inexact("the document is malformed") from None
+
+    def _events(
+        self, entry: Callable[[etree._Element, EntryContext], list[TxRow] | Columns]
+    ) -> Iterator[tuple[_StmtState, list[TxRow] | Columns | Finished]]:
         file, ctx, keep = self.file, self.ctx, self.keep
         state: _StmtState | None = None
         current: etree._Element | None = None
@@ -299,6 +328,7 @@ class CamtWalk:
             remove_blank_text=True,  # no mixed content in camt; whitespace nodes cost time
         )
         rows: list[TxRow] = []  # of the current statement, handed on every ROWS rows
+        check = self.reduced is not None
         for _, element in events:
             if not self.version:
                 self.version = _check_document(element.getroottree().getroot(), file)
@@ -313,7 +343,18 @@ class CamtWalk:
                     state = _StmtState(line=parent.sourceline or 0, number=self.statements + 1)
                     _header(parent, state, ctx)
                 assert state is not None
-                rows += parse_entry(element, ctx)
+                if check and _late_header(parent, element):
+                    raise Inexact("a statement header after its entries")
+                got = entry(element, ctx)
+                if type(got) is Columns:  # a run of entries read column-wise (streaming)
+                    if rows:
+                        state.add(rows, keep)
+                        yield state, rows
+                        rows = []
+                    state.add_columns(got)
+                    yield state, got
+                else:
+                    rows += got  # type: ignore[arg-type]
                 if len(rows) >= self.rows:
                     state.add(rows, keep)
                     yield state, rows
@@ -327,6 +368,8 @@ class CamtWalk:
                     state.add(rows, keep)
                     yield state, rows
                     rows = []
+                if check and _late_header(element, None):
+                    raise Inexact("a statement header after its entries")
                 if element is not current or state is None:
                     state = _StmtState(line=element.sourceline or 0, number=self.statements + 1)
                 _header(element, state, ctx)  # what is left: a Stmt without entries, trailing parts
@@ -355,15 +398,51 @@ class CamtWalk:
         return [Problem(self.file, line, message) for line, message in self.warnings]
 
 
-def read_camt053(data: bytes, file: str) -> CamtDocument:
-    """Parse one camt.053 XML document (any version; BOM allowed) whole."""
-    walk = CamtWalk(io.BytesIO(data), file, keep=True)
+def read_camt053(data: bytes, file: str, *, fast: bool = True) -> CamtDocument:
+    """Parse one camt.053 XML document (any version; BOM allowed) whole.
+
+    ``fast`` reads entries column-wise where that is exact (:mod:`ingest.camt.fast`); a
+    document lxml finds malformed is read again by the plain walk, for its error message.
+    """
+    if fast:
+        try:
+            return _read(data, file, fast=True)
+        except Inexact:
+            pass
+    return _read(data, file, fast=False)
+
+
+def _read(data: bytes, file: str, *, fast: bool) -> CamtDocument:
+    walk = CamtWalk(io.BytesIO(data), file, keep=True, fast=fast)
     statements = [
         _statement(state, event) for state, event in walk.events() if isinstance(event, Finished)
     ]
     return CamtDocument(
-        version=walk.version, statements=statements, problems=walk.problems, bic=walk.bic
+        version=walk.version,
+        statements=statements,
+        problems=walk.problems,
+        bic=walk.bic,
+        fast_entries=walk.fast_entries,
     )
+
+
+def _late_header(stmt: etree._Element, upto: etree._Element | None) -> bool:
+    """Whether the statement names its id or account after an entry (before ``upto``).
+
+    The walk reads the header when its first entry is complete, so what it sees of a header
+    written later depends on how far lxml had read ahead (no bank writes one). The fast
+    reader reads further ahead, so such a statement is read by the plain walk.
+    """
+    entry = False
+    for child in stmt:
+        if child is upto:
+            break
+        name = LOCAL[child.tag]
+        if name == "Ntry":
+            entry = True
+        elif entry and (name == "Id" or name == "Acct"):
+            return True
+    return False
 
 
 def _has_stmt_root(root: etree._Element) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from ingest.banks import BANK_NAMES
+from ingest.camt.fast import Columns, Inexact
 from ingest.camt.reader import ROWS, CamtWalk, Finished, _StmtState
 from ingest.errors import IngestError
 from ingest.model import SourceFormat
@@ -50,7 +51,7 @@ def _bank(bic: str, account: str) -> str:
 
 
 def _streamed(
-    state: _StmtState, done: Finished | None, rows: list[TxRow]
+    state: _StmtState, done: Finished | None, rows: list[TxRow] | Columns
 ) -> tuple[str, str, int | None, int | None]:
     """What the rows of a statement carry: the header as known now, or finally."""
     if done is not None:
@@ -58,7 +59,9 @@ def _streamed(
         currency = done.currency
     else:
         opening, closing = state.balance("OPBD", "PRCD"), state.balance("CLBD")
-        currency = state.currency or rows[0][3]
+        currency = state.currency or (
+            rows.first_currency if isinstance(rows, Columns) else rows[0][3]
+        )
     return (
         state.account,
         currency,
@@ -70,22 +73,49 @@ def _streamed(
 class CamtExtraction(Extraction):
     """The streaming extraction of one camt.053 XML document."""
 
-    def __init__(self, source: Source, filename: str) -> None:
+    keys_here = True  # entries are read column-wise: faster than the store takes them
+
+    def __init__(self, source: Source, filename: str, *, fast: bool = True) -> None:
         super().__init__(SourceFormat.CAMT053, "ISO 20022", "camt.053")
         self.source = source
         self.filename = filename
+        self.fast = fast
+        self.fast_entries = 0
+        """Entries read column-wise (see :mod:`ingest.camt.fast`)."""
 
     def batches(self) -> Iterator[RowBatch]:
         from ingest.camt.importer import as_ingest_error
 
         try:
-            yield from self._batches()
+            yield from self._checked()
         except (IngestError, StreamRestart):
             raise
         except Exception as exc:  # lxml's zoo of errors on damaged input, as in the reader
             raise as_ingest_error(self.filename, exc) from None
 
-    def _batches(self) -> Iterator[RowBatch]:
+    def _checked(self) -> Iterator[RowBatch]:
+        """The batches; a document the fast reader finds malformed is read by the plain walk
+        (from the start if nothing was handed on yet, else only for its error message)."""
+        if not self.fast:
+            yield from self._batches(fast=False)
+            return
+        handed = False
+        try:
+            for batch in self._batches(fast=True):
+                handed = True
+                yield batch
+            return
+        except Inexact:
+            pass
+        if not handed:
+            yield from self._batches(fast=False)
+            return
+        with self.source.open() as raw:
+            for _ in CamtWalk(raw, self.filename, keep=False).events():
+                pass
+        raise StreamRestart  # malformed for the fast reader only: read it whole
+
+    def _batches(self, *, fast: bool) -> Iterator[RowBatch]:
         with self.source.open() as raw:
             stream = _Counted(raw)
             batcher = Batcher()
@@ -94,6 +124,7 @@ class CamtExtraction(Extraction):
                 self.filename,
                 keep=False,
                 rows=min(ROWS, batcher.size),  # batches of the batcher's size, as ever
+                fast=fast,
             )
             heads: list[StatementHead] = []
             first_account = key = ""
@@ -118,7 +149,10 @@ class CamtExtraction(Extraction):
                     batcher.open(key, currency, state.line)
                     self.bank = _bank(walk.bic or state.bic, first_account or account)
                 _, _, opening, closing = state.streamed
-                batcher.add(key, opening, closing, event)
+                if isinstance(event, Columns):
+                    batcher.add_columns(key, opening, closing, event.columns)
+                else:
+                    batcher.add(key, opening, closing, event)
                 if batcher.full:
                     batch = batcher.take(stream.count)
                     if batch is not None:
@@ -128,6 +162,7 @@ class CamtExtraction(Extraction):
                 yield last
         self.statements = heads
         self.problems = walk.problems
+        self.fast_entries = walk.fast_entries
         self.dialect = walk.version
         self.bank = _bank(walk.bic, first_account) if heads else "onbekend"
 

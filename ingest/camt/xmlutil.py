@@ -108,15 +108,17 @@ def date(value: str, file: str, line: int) -> dt.date:
     return found
 
 
-def date_of(element: etree._Element, file: str) -> dt.date | None:
-    """The date inside a ``BookgDt``/``ValDt``/``Bal/Dt`` element (``Dt`` or ``DtTm``)."""
+def date_of(element: etree._Element, file: str, offset: int = 0) -> dt.date | None:
+    """The date inside a ``BookgDt``/``ValDt``/``Bal/Dt`` element (``Dt`` or ``DtTm``);
+    ``offset`` is added to the line of an error (see ``EntryContext.offset``)."""
     for child in element:
         name = LOCAL[child.tag]
         if name == "Dt" or name == "DtTm":
             raw = child.text
             found = _RAW_DATES.get(raw)
             if found is None:
-                found = date(raw.strip() if raw else "", file, child.sourceline or 0)
+                line = child.sourceline
+                found = date(raw.strip() if raw else "", file, line + offset if line else 0)
                 if len(_RAW_DATES) > 100_000:
                     _RAW_DATES.clear()
                 _RAW_DATES[raw] = found
