@@ -47,9 +47,9 @@ from ingest.rows import TxRow
 
 BLOCK = 4 << 20
 """Bytes of the file read per block (a block grows to the next ``</Ntry>``)."""
-MAX_TEMPLATES = 64
+MAX_TEMPLATES = 128
 """Templates kept per file; entries of further shapes are walked."""
-MAX_LEARN = 16
+MAX_LEARN = 32
 """New shapes tried per block before its remaining unknown entries are walked."""
 MIN_ENTRIES = 64
 """Blocks with fewer entries are walked: polars' fixed costs outweigh what it saves."""

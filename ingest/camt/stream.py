@@ -73,7 +73,7 @@ def _streamed(
 class CamtExtraction(Extraction):
     """The streaming extraction of one camt.053 XML document."""
 
-    keys_here = True  # entries are read column-wise: faster than the store takes them
+    keys_here = False
 
     def __init__(self, source: Source, filename: str, *, fast: bool = True) -> None:
         super().__init__(SourceFormat.CAMT053, "ISO 20022", "camt.053")
