@@ -259,10 +259,7 @@ class Batcher:
             self._count += len(columns[0])
 
     def finish(self, raw: RowBatch) -> RowBatch | None:
-        """A batch of rows as read (see :attr:`Batcher.raw`) as columns with their keys; a
-        batch that has its columns and keys already is handed on as it is."""
-        if raw.parts is None and not self._parts and not self._opened:
-            return raw if len(raw) or raw.opened else None
+        """A batch of rows as read (see :attr:`Batcher.raw`) as columns with their keys."""
         self._opened += raw.opened
         for part in raw.parts or ():
             self._parts.append(part)
@@ -340,9 +337,6 @@ class Extraction(ABC):
     parallel = True
     """Whether reading this kind of file in a worker process pays (the reader is CPU-bound
     Python); a reader that is mostly polars, which uses every core already, does not."""
-    keys_here = False
-    """In a worker process: make the columns and transaction keys there instead of in the
-    storing process (for a reader faster than storing its rows, see ``ingest.worker``)."""
 
     def __init__(self, format: SourceFormat, bank: str, dialect: str) -> None:
         self.format = format

@@ -124,7 +124,7 @@ class WorkerExtraction(Extraction):
             kind = message[0]
             if kind == "batch":
                 self.bank = message[2]
-                batch = self._batcher.finish(message[1])  # as it is if it has its keys
+                batch = self._batcher.finish(message[1])
                 if batch is not None:
                     yield batch
             elif kind == "end":
@@ -166,6 +166,7 @@ class WorkerExtraction(Extraction):
 
 
 def _run(request: dict[str, str], send: Any) -> None:
+    Batcher.raw = True  # the parent makes columns and keys: it waits for us anyway
     package = importlib.import_module(request["package"])
     found = [i for i in getattr(package, "IMPORTERS", ()) if i.name == request["importer"]]
     source = Source.of_path(request["path"], request["filename"])
@@ -175,9 +176,6 @@ def _run(request: dict[str, str], send: Any) -> None:
     )
     if extraction is None:
         raise RuntimeError(f"importer {request['importer']!r} does not stream this file")
-    # Whoever has time to spare makes the columns and keys: the parent, unless this reader
-    # is the faster of the two (see Extraction.keys_here).
-    Batcher.raw = not extraction.keys_here
     for batch in extraction.batches():
         send(("batch", batch, extraction.bank))
     send(("end", extraction.statements, extraction.problems, extraction.bank, extraction.dialect))

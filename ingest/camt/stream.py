@@ -73,8 +73,6 @@ def _streamed(
 class CamtExtraction(Extraction):
     """The streaming extraction of one camt.053 XML document."""
 
-    keys_here = False
-
     def __init__(self, source: Source, filename: str, *, fast: bool = True) -> None:
         super().__init__(SourceFormat.CAMT053, "ISO 20022", "camt.053")
         self.source = source
