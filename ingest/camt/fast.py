@@ -30,11 +30,13 @@ plain walk, so the error a user sees is the plain walk's, word for word.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import itertools
 import re
 import secrets
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -670,6 +672,30 @@ def _squeeze(e: pl.Expr) -> pl.Expr:
 # Blocks: the entries of a stretch of the file, their rows and their runs.
 
 
+def _finish(block: _Block, parts: list[pl.DataFrame], n: int) -> None:
+    """The rows of a block's matched entries (see :meth:`ReducedStream._read_block`)."""
+    raw = pl.concat(parts).sort("i")
+    values = _values(raw.drop("i")).with_columns(raw["i"])
+    full = pl.DataFrame({"i": pl.arange(0, n, eager=True, dtype=pl.UInt32)}).join(
+        values, on="i", how="left"
+    )
+    block.columns = [
+        _shared(full[name].to_list()) if name in _REPEATING else full[name].to_list()
+        for name in OUT
+    ]
+    block.risk = full["risk"].to_list()
+    block.ok = full["ok"].fill_null(False).to_list()
+
+
+_POOL: list[ThreadPoolExecutor] = []
+
+
+def _pool() -> ThreadPoolExecutor:
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="camt-rules"))
+    return _POOL[0]
+
+
 @dataclass
 class _Block:
     """The entries of one block: lines, the columns of those read column-wise and the texts
@@ -688,6 +714,13 @@ class _Block:
     ends: dict[int, str]
     """Entries followed by more than whitespace (the end of a statement): what follows."""
     runs_left: int = 0
+    pending: Future[None] | None = None
+    """The column-wise rules still running for this block (see :func:`_finish`)."""
+
+    def ready(self) -> None:
+        if self.pending is not None:
+            self.pending.result()
+            self.pending = None
 
 
 class ReducedStream:
@@ -711,6 +744,7 @@ class ReducedStream:
         self.walked = 0
         """Entries walked (in a reduced block; entries left in place are not counted)."""
         self._pending = b""
+        self._ahead: collections.deque[bytes] = collections.deque()
         self._out = b""
         self._pos = 0
         self._eof = False
@@ -725,9 +759,13 @@ class ReducedStream:
     # the stream lxml reads -------------------------------------------------------------------
     def read(self, size: int = -1) -> bytes:
         while self._pos >= len(self._out):
-            if self._eof:
+            # one stretch ahead: its entries are matched while the rules of the one lxml
+            # reads now run in the background (see _finish)
+            while len(self._ahead) < 2 and not self._eof:
+                self._ahead.append(self._produce())
+            if not self._ahead:
                 return b""
-            self._out, self._pos = self._produce(), 0
+            self._out, self._pos = self._ahead.popleft(), 0
         end = len(self._out) if size < 0 else self._pos + size
         data = self._out[self._pos : end]
         self._pos += len(data)
@@ -932,20 +970,12 @@ class ReducedStream:
                 )
                 parts.append(frame.select("i", *template.plan_of(amp, cr)))
         templates.sort(key=lambda t: -t.hits)
-        index = pl.DataFrame({"i": pl.arange(0, n, eager=True, dtype=pl.UInt32)})
+        block = _Block(entries, lines, [False] * n, [], [None] * n, ends)
         if parts:
-            raw = pl.concat(parts).sort("i")
-            values = _values(raw.drop("i")).with_columns(raw["i"])
-            full = index.join(values, on="i", how="left")
-            columns = [
-                _shared(full[name].to_list()) if name in _REPEATING else full[name].to_list()
-                for name in OUT
-            ]
-            ok = full["ok"].fill_null(False).to_list()
-            risk = full["risk"].to_list()
-        else:
-            columns, ok, risk = [], [False] * n, [None] * n
-        return _Block(entries, lines, ok, columns, risk, ends)
+            # polars works without the GIL: this block's rules run while lxml and the
+            # matching go on with the next (the rows are taken when lxml reaches its runs)
+            block.pending = _pool().submit(_finish, block, parts, n)
+        return block
 
     # the rows of a placeholder ---------------------------------------------------------------
     def rows(self, element: etree._Element, ctx: EntryContext) -> list[TxRow] | Columns:
@@ -970,6 +1000,7 @@ class ReducedStream:
     def _rows(
         self, block: _Block, start: int, end: int, element: etree._Element, ctx: EntryContext
     ) -> list[TxRow] | Columns:
+        block.ready()
         own = ctx.account
         ok, risk = block.ok, block.risk
         whole = all(ok[start:end]) and own not in risk[start:end]
