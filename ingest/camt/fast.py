@@ -672,13 +672,17 @@ def _squeeze(e: pl.Expr) -> pl.Expr:
 # Blocks: the entries of a stretch of the file, their rows and their runs.
 
 
-def _finish(block: _Block, parts: list[pl.DataFrame], n: int) -> None:
+def _finish(parts: list[pl.DataFrame], n: int) -> pl.DataFrame:
     """The rows of a block's matched entries (see :meth:`ReducedStream._read_block`)."""
     raw = pl.concat(parts).sort("i")
     values = _values(raw.drop("i")).with_columns(raw["i"])
-    full = pl.DataFrame({"i": pl.arange(0, n, eager=True, dtype=pl.UInt32)}).join(
+    return pl.DataFrame({"i": pl.arange(0, n, eager=True, dtype=pl.UInt32)}).join(
         values, on="i", how="left"
     )
+
+
+def _columns(block: _Block, full: pl.DataFrame) -> None:
+    """The rows of a block as Python lists (in the reading thread: this needs the GIL)."""
     block.columns = [
         _shared(full[name].to_list()) if name in _REPEATING else full[name].to_list()
         for name in OUT
@@ -714,12 +718,12 @@ class _Block:
     ends: dict[int, str]
     """Entries followed by more than whitespace (the end of a statement): what follows."""
     runs_left: int = 0
-    pending: Future[None] | None = None
+    pending: Future[pl.DataFrame] | None = None
     """The column-wise rules still running for this block (see :func:`_finish`)."""
 
     def ready(self) -> None:
         if self.pending is not None:
-            self.pending.result()
+            _columns(self, self.pending.result())
             self.pending = None
 
 
@@ -974,7 +978,7 @@ class ReducedStream:
         if parts:
             # polars works without the GIL: this block's rules run while lxml and the
             # matching go on with the next (the rows are taken when lxml reaches its runs)
-            block.pending = _pool().submit(_finish, block, parts, n)
+            block.pending = _pool().submit(_finish, parts, n)
         return block
 
     # the rows of a placeholder ---------------------------------------------------------------
