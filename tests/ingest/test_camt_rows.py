@@ -38,6 +38,7 @@ def walk(data: bytes) -> tuple[list[Any], list[Finished], list[tuple[int, str]],
         if isinstance(event, Finished):
             done.append(event)
         else:
+            assert isinstance(event, list)  # runs come as columns only when streaming
             rows += event
     return rows, done, w.warnings, w.version
 
