@@ -40,6 +40,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import itertools
+import operator
 import re
 import secrets
 from collections.abc import Callable
@@ -859,7 +860,7 @@ class ReducedStream:
         head = pieces[0]
         entries = pieces[1:]
         n = len(entries)
-        newlines = [piece.count("\n") for piece in entries]
+        newlines = list(map(str.count, entries, itertools.repeat("\n")))
         first = self._line + head.count("\n")
         self._line = first + sum(newlines)
         if n < MIN_ENTRIES:
@@ -905,30 +906,34 @@ class ReducedStream:
         n = len(entries)
         close = self.tags.close
         templates = self.templates
-        found: list[list[tuple[int, tuple[str | Any, ...]]]] = [[] for _ in templates]
+        found: list[list[tuple[list[int], list[tuple[Any, ...]]]]] = [[] for _ in templates]
         bodies: dict[int, str] = {}
         ends: dict[int, str] = {}
-        rest: list[int] = []
-        check = suspect or amp
-        matchers = [(t.piece.match, f.append) for t, f in zip(templates, found, strict=True)]
-        i = -1
-        for piece in entries:
-            i += 1
-            if check and not _clean(piece, suspect):
-                body, closed, between = piece.partition(close)
+        todo = list(range(n))
+        pieces = entries
+        if suspect or amp:
+            clean = [_clean(piece, suspect) for piece in entries]
+            for i in itertools.compress(todo, map(operator.not_, clean)):
+                body, closed, between = entries[i].partition(close)
                 if not closed or close in between:
                     return None
                 bodies[i] = body
                 if between.strip():
                     ends[i] = between
-                continue
-            for match, keep in matchers:
-                m = match(piece)
-                if m is not None:
-                    keep((i, m.groups()))
-                    break
-            else:
-                rest.append(i)
+            todo = list(itertools.compress(todo, clean))
+            pieces = list(itertools.compress(entries, clean))
+        # one template at a time over all entries left (the loops run in C: map, compress)
+        for template, chunks in zip(templates, found, strict=True):
+            if not todo:
+                break
+            matches = list(map(template.piece.match, pieces))
+            hits = list(itertools.compress(todo, matches))
+            if hits:
+                chunks.append((hits, list(map(_GROUPS, filter(None, matches)))))
+                missed = list(map(operator.not_, matches))
+                todo = list(itertools.compress(todo, missed))
+                pieces = list(itertools.compress(pieces, missed))
+        rest = todo
         unmatched: list[int] = []
         for i in rest:
             body, closed, between = entries[i].partition(close)
@@ -939,7 +944,7 @@ class ReducedStream:
             for k, template in enumerate(templates):
                 m = template.body.match(body)
                 if m is not None:
-                    found[k].append((i, m.groups()))
+                    found[k].append(([i], [m.groups()]))
                     break
             else:
                 bodies[i] = body
@@ -960,7 +965,7 @@ class ReducedStream:
                 if m is None:
                     left.append(i)
                 else:
-                    found[-1].append((i, m.groups()))
+                    found[-1].append(([i], [m.groups()]))
                     del bodies[i]
             if len(left) == len(unmatched):  # not even the entry it was learned from
                 templates.pop()
@@ -968,10 +973,11 @@ class ReducedStream:
                 left = left[1:]
             unmatched = left
         parts = []
-        for template, rows in zip(templates, found, strict=True):
-            if rows:
-                template.hits += len(rows)
-                at, values = zip(*rows, strict=True)
+        for template, chunks in zip(templates, found, strict=True):
+            if chunks:
+                at = list(itertools.chain.from_iterable(c[0] for c in chunks))
+                values = list(itertools.chain.from_iterable(c[1] for c in chunks))
+                template.hits += len(at)
                 frame = pl.DataFrame(
                     [pl.Series("i", at, dtype=pl.UInt32)]
                     + [
@@ -1070,6 +1076,7 @@ OUT = (
 :data:`ingest.rows.TX_FIELDS`."""
 
 
+_GROUPS = re.Match.groups
 _ENTITY_PY = re.compile(_ENTITY)
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|\\]\\]>")
 _ALLOWED = bytes(b for b in range(256) if b >= 0x20 or b in b"\t\n\r")
