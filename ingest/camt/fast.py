@@ -742,9 +742,8 @@ class ReducedStream:
     placeholder stands for (or of a real ``Ntry`` element: one this reader left in place).
     """
 
-    def __init__(self, raw: BinaryIO, file: str, *, columns: bool = False) -> None:
+    def __init__(self, raw: BinaryIO, *, columns: bool = False) -> None:
         self.raw = raw
-        self.file = file
         self.columns = columns
         """Hand on runs read wholly column-wise as :class:`Columns` (else rows)."""
         self.nonce = secrets.token_hex(8)
@@ -753,8 +752,6 @@ class ReducedStream:
         self.templates: list[Template] = []
         self.fast = 0
         """Entries read column-wise."""
-        self.walked = 0
-        """Entries walked (in a reduced block; entries left in place are not counted)."""
         self._pending = b""
         self._ahead: collections.deque[bytes] = collections.deque()
         self._out = b""
@@ -1042,7 +1039,6 @@ class ReducedStream:
                     (own, _day(booking), amount, currency, _day(value), *rest, None, None, lines[i])
                 )
             else:
-                self.walked += 1
                 out += self._walk(block, i, element, ctx)
         return out
 

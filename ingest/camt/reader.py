@@ -284,7 +284,7 @@ class CamtWalk:
     def __init__(
         self, stream: BinaryIO, file: str, *, keep: bool, rows: int = ROWS, fast: bool = False
     ) -> None:
-        self.reduced = ReducedStream(stream, file, columns=not keep) if fast else None
+        self.reduced = ReducedStream(stream, columns=not keep) if fast else None
         self.stream: BinaryIO = self.reduced if self.reduced is not None else stream  # type: ignore[assignment]
         self.rows = rows
         """Rows handed on at once (see :data:`ROWS`); a stream hands on at most a batch."""
