@@ -112,6 +112,20 @@ def scan(text: pl.Series, rows: Index, words: tuple[str, ...]) -> Index:
     return rows[has_words(text.gather(rows), words)]
 
 
+def distinct_rows_by_join(keys: pl.DataFrame) -> tuple[pl.DataFrame, Index]:
+    """:func:`distinct_rows` by ``unique`` and a join: the path for columns that cannot be
+    packed, and the reference the packed path is tested against."""
+    unique = keys.unique(maintain_order=True)
+    joined = keys.join(
+        unique.with_row_index("_c"),
+        on=keys.columns,
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    )
+    return unique, joined.get_column("_c").to_numpy().astype(np.int64)
+
+
 def distinct_rows(keys: pl.DataFrame) -> tuple[pl.DataFrame, Index]:
     """The distinct rows of ``keys`` (first seen first) and, per row, its position among them.
 
@@ -122,15 +136,7 @@ def distinct_rows(keys: pl.DataFrame) -> tuple[pl.DataFrame, Index]:
     take the frame path (``unique`` and a join)."""
     packed = _packed(keys) if keys.height >= PACK_ROWS else None
     if packed is None:
-        unique = keys.unique(maintain_order=True)
-        joined = keys.join(
-            unique.with_row_index("_c"),
-            on=keys.columns,
-            how="left",
-            nulls_equal=True,
-            maintain_order="left",
-        )
-        return unique, joined.get_column("_c").to_numpy().astype(np.int64)
+        return distinct_rows_by_join(keys)
     number = pl.Series(packed)
     first = np.flatnonzero(number.is_first_distinct().to_numpy())
     places = pl.int_range(0, len(first), dtype=pl.Int64, eager=True)

@@ -22,7 +22,7 @@ from budget.categories import Rubriek
 from budget.classify import CLASSIFICATION_SCHEMA, Rule, RuleMatch, classify, rules_frame
 from budget.classify_heuristics import LINK
 from budget.classify_pairs import Codes, RowKeys
-from budget.classify_picks import Picks, distinct_rows
+from budget.classify_picks import Picks, distinct_rows, distinct_rows_by_join
 from budget.classify_rules import active_rules
 from budget.classify_sources import first_hits
 from hhb.demo.bulk import write_bulk
@@ -213,19 +213,6 @@ def test_codes_from_runs_equal_the_codes_per_row(
     assert found[9] == 0 and found[18] > 0 and found[0] == found[-10] != found[27]
 
 
-def reference_distinct_rows(keys: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
-    """The frame path :func:`distinct_rows` keeps for columns it cannot pack."""
-    unique = keys.unique(maintain_order=True)
-    joined = keys.join(
-        unique.with_row_index("_c"),
-        on=keys.columns,
-        how="left",
-        nulls_equal=True,
-        maintain_order="left",
-    )
-    return unique, joined.get_column("_c").to_numpy().astype(np.int64)
-
-
 def test_packed_distinct_rows_equal_the_frame_path(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(11)
     n = 5_000
@@ -244,13 +231,13 @@ def test_packed_distinct_rows_equal_the_frame_path(monkeypatch: pytest.MonkeyPat
     floats = keys.with_columns(pl.col("_pair").cast(pl.Float64))  # not packed
     monkeypatch.setattr(classify_picks, "PACK_ROWS", 0)  # few rows packed too
     for frame in (keys, keys.head(0), keys.head(1), floats):
-        want_unique, want_which = reference_distinct_rows(frame)
+        want_unique, want_which = distinct_rows_by_join(frame)
         unique, which = distinct_rows(frame)
         assert_frame_equal(unique, want_unique)
         assert which.dtype == np.int64 and np.array_equal(which, want_which)
     assert distinct_rows(keys)[0].height > 100
     monkeypatch.setattr(classify_picks, "PACK_LIMIT", 16)  # too wide to pack: frame path
-    assert_frame_equal(distinct_rows(keys)[0], reference_distinct_rows(keys)[0])
+    assert_frame_equal(distinct_rows(keys)[0], distinct_rows_by_join(keys)[0])
 
 
 def test_linked_rows_equal_the_join(monkeypatch: pytest.MonkeyPatch) -> None:
