@@ -92,6 +92,8 @@ class RawFileChunk(Base):
 
     sha256: Mapped[str] = mapped_column(ForeignKey("raw_files.sha256"), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    codec: Mapped[str] = mapped_column(String(8), server_default="none")
+    """How ``data`` holds the bytes: ``none`` (as they are) or ``zlib`` (compressed)."""
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 

@@ -5,10 +5,16 @@ in memory whole, and SQLite even built it twice (a zero-filled value of the full
 the record holding it) before the incremental blob write: 1.8 GB for a 0.85 GB CAMT file. So
 the bytes go in as ordered rows of :data:`CHUNK` bytes, read from the source one at a time,
 and come back the same way; every backend stores them in one pass with bounded memory.
+
+Each chunk is compressed on its own (zlib at :data:`LEVEL`, the fastest): bank statements are
+repetitive text, so a CAMT file keeps about 4 % of its size and CSV about 15 %, and writing
+and committing a large import's copy takes that much less time. A chunk that would not get
+smaller (a zip archive) is kept as it is; its row says which (``codec``).
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 
 from sqlalchemy import insert, select
@@ -18,7 +24,10 @@ from ingest.source import Source
 from store.models import RawFile, RawFileChunk
 
 CHUNK = 4 << 20
-"""Bytes per chunk row (4 MiB, as the source reads them)."""
+"""Bytes per chunk row before compression (4 MiB, as the source reads them)."""
+
+LEVEL = 1
+"""zlib level: 1 compresses statement text about as well as 6 here, at twice the speed."""
 
 
 def keep_raw(session: Session, sha: str, source: Source) -> None:
@@ -29,27 +38,42 @@ def keep_raw(session: Session, sha: str, source: Source) -> None:
     pending = bytearray()
     for piece in source.chunks():
         if not pending and len(piece) == CHUNK:  # as the source reads: no copy
-            session.execute(insert(RawFileChunk).values(sha256=sha, seq=seq, data=bytes(piece)))
+            _insert(session, sha, seq, piece)
             seq += 1
             continue
         pending += piece
         while len(pending) >= CHUNK:
-            session.execute(
-                insert(RawFileChunk).values(sha256=sha, seq=seq, data=bytes(pending[:CHUNK]))
-            )
+            _insert(session, sha, seq, pending[:CHUNK])
             del pending[:CHUNK]
             seq += 1
     if pending:
-        session.execute(insert(RawFileChunk).values(sha256=sha, seq=seq, data=bytes(pending)))
+        _insert(session, sha, seq, pending)
+
+
+def _insert(session: Session, sha: str, seq: int, data: bytes | bytearray | memoryview) -> None:
+    packed = zlib.compress(data, LEVEL)
+    codec, stored = ("zlib", packed) if len(packed) < len(data) else ("none", bytes(data))
+    session.execute(insert(RawFileChunk).values(sha256=sha, seq=seq, codec=codec, data=stored))
+
+
+def _unpack(codec: str, data: bytes) -> bytes:
+    if codec == "zlib":
+        return zlib.decompress(data)
+    if codec == "none":
+        return data
+    raise ValueError(f"raw chunk stored with unknown codec {codec!r}")
 
 
 def raw_chunks(session: Session, sha: str) -> Iterator[bytes]:
     """The stored bytes of file ``sha`` in order, a chunk at a time (none if not stored)."""
     query = select(RawFileChunk.seq).where(RawFileChunk.sha256 == sha).order_by(RawFileChunk.seq)
     for seq in session.scalars(query).all():
-        yield session.scalars(
-            select(RawFileChunk.data).where(RawFileChunk.sha256 == sha, RawFileChunk.seq == seq)
+        codec, data = session.execute(
+            select(RawFileChunk.codec, RawFileChunk.data).where(
+                RawFileChunk.sha256 == sha, RawFileChunk.seq == seq
+            )
         ).one()
+        yield _unpack(codec, data)
 
 
 def read_raw(session: Session, sha: str) -> bytes | None:

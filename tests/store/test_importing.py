@@ -219,6 +219,57 @@ def test_a_file_from_disk_is_kept_in_chunks_exactly(
     assert count(db, RawFileChunk) == len(sizes)
 
 
+def test_kept_text_is_compressed_and_bytes_that_do_not_compress_are_kept_as_they_are(
+    db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    monkeypatch.setattr("store.raw.CHUNK", 4096)
+    text = b'<Ntry><Amt Ccy="EUR">12.50</Amt><Nm>Albert Heijn</Nm></Ntry>\n' * 300
+    noise = random.Random(7).randbytes(10_000)  # an archive: already compressed
+    kept = {}
+    for data in (text, noise):
+        kept[data] = store(db, result(tx(D(2024, 1, 5), -100 - len(data))), data).sha256
+    with session_scope(db) as session:
+        for data, sha in kept.items():
+            rows = session.execute(
+                select(RawFileChunk.codec, func.length(RawFileChunk.data))
+                .where(RawFileChunk.sha256 == sha)
+                .order_by(RawFileChunk.seq)
+            ).all()
+            assert read_raw(session, sha) == data
+            assert [len(c) for c in raw_chunks(session, sha)][:-1] == [4096] * (len(rows) - 1)
+            if data is text:
+                assert {codec for codec, _ in rows} == {"zlib"}
+                assert sum(size for _, size in rows) < len(text) // 10
+            else:
+                assert {codec for codec, _ in rows} == {"none"}
+                assert sum(size for _, size in rows) == len(noise)
+
+
+def test_compressed_raw_bytes_survive_a_downgrade_and_upgrade(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from store.db import alembic_config, make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path}/raw.sqlite3")
+    migrate(engine)
+    with session_scope(engine) as session:
+        create_household(session, "H1", "coach1")
+    data = b"<Stmt>herhaalde tekst</Stmt>\r\n" * 1000
+    sha = store(engine, result(tx(D(2024, 1, 5), -100)), data).sha256
+    config = alembic_config(engine)
+    command.downgrade(config, "0009")
+    with engine.begin() as conn:
+        stored = conn.execute(text("SELECT data FROM raw_file_chunks ORDER BY seq")).scalars()
+        assert b"".join(stored) == data
+    migrate(engine)
+    with session_scope(engine) as session:
+        assert read_raw(session, sha) == data
+    engine.dispose()
+
+
 def test_balance_continuity_between_statements_is_checked(db: Engine) -> None:
     store(db, result(tx(D(2024, 1, 31), -500), opening=10000), b"jan")  # closes at 95,00
     fine = store(db, result(tx(D(2024, 2, 1), -500), opening=9500), b"feb")
