@@ -127,7 +127,9 @@ def link(cl: Clusters, day0: int, month_table: F64) -> Chains:
     """Steps 4.1-4.3 (see the module docstring)."""
     n_clusters = len(cl.starts)
     span = int(cl.day.max()) - day0 + 1
-    piece_of_row, parent, sibling, lo, hi, steady, cut_kind, stretches = _pieces(cl, day0, span)
+    piece_of_row, parent, sibling, lo, hi, steady, cut_kind, stretches, changed = _pieces(
+        cl, day0, span, month_table
+    )
     n_pieces = len(parent)
     key = cl.key[parent]
     cos = np.concatenate([cl.cos, np.zeros(n_pieces - n_clusters)])
@@ -145,6 +147,14 @@ def link(cl: Clusters, day0: int, month_table: F64) -> Chains:
             fits = _fits(n, lo, hi, k) & (np.round((hi - lo) / P[k]) + 1 >= MIN_OCC[k])
             fits &= np.hypot(cos, sin) >= R_MIN * n
             kind = np.where(own & fits, cut_kind, kind)
+        # a stretch of a cluster without a rhythm, cut where its rhythm changed, that did not
+        # fit the rhythm it was cut by may fit the other of monthly and 4-weekly (other
+        # stretches without a rhythm keep none: a few cash withdrawals are no series)
+        base = np.where(own & (kind < 0) & changed, cut_kind, kind)
+        switched = _own_monthly_or_four_weekly(
+            cl, piece_of_row, base, cut & steady, changed, n.astype(np.int64), day0, month_table
+        )
+        kind = np.where(switched != base, switched, kind)
         # a stretch of a cluster with a rhythm that does not fit it on its own
         doubtful = cut & ~own & ~_fits(n, lo, hi, np.maximum(kind, 0))
     kind = _monthly_or_four_weekly(
@@ -255,17 +265,7 @@ def _monthly_or_four_weekly(
         return kind
     new_kind = np.full(len(kind), -1, dtype=np.int64)
     new_kind[switch] = MONTHLY + FOUR_WEEKLY - kind[switch]
-    rows = np.flatnonzero(new_kind[piece_of_row] >= 0)
-    piece = piece_of_row[rows]
-    k = new_kind[piece]
-    coord = np.where(CAL[k], month_table[cl.day[rows] - day0], cl.day[rows].astype(np.float64))
-    angle = coord * (2 * math.pi / P[k])
-    c = np.bincount(piece, np.cos(angle), len(kind))
-    s = np.bincount(piece, np.sin(angle), len(kind))
-    anchor = np.arctan2(s, c)[piece] / (2 * math.pi) * P[k]
-    x = (coord - anchor) / P[k]
-    late = np.abs((x - np.round(x)) * P[k]) > TOL[k]
-    off = np.bincount(piece, late, len(kind)) > 0
+    off = _any_late(cl, piece_of_row, new_kind, day0, month_table)
     keep = switch[~off[switch]]
     # two neighbours that would trade rhythms (three € 10,00 and three € 20,00 every 28 days:
     # the second three look monthly, the first fit monthly too): only one of them switches, to
@@ -291,6 +291,53 @@ def _monthly_or_four_weekly(
     stale = out[ref[keep]] == kind[keep]
     out[keep[stale]] = kind[keep[stale]]
     return out
+
+
+def _any_late(cl: Clusters, piece_of_row: I64, kind: I64, day0: int, month_table: F64) -> B:
+    """Per piece whether any of its payments lies more than the tolerance from its expected date
+    in the rhythm ``kind`` (anchored on the payments themselves); ``False`` where ``kind`` < 0."""
+    rows = np.flatnonzero(kind[piece_of_row] >= 0)
+    piece = piece_of_row[rows]
+    k = kind[piece]
+    coord = np.where(CAL[k], month_table[cl.day[rows] - day0], cl.day[rows].astype(np.float64))
+    angle = coord * (2 * math.pi / P[k])
+    c = np.bincount(piece, np.cos(angle), len(kind))
+    s = np.bincount(piece, np.sin(angle), len(kind))
+    anchor = np.arctan2(s, c)[piece] / (2 * math.pi) * P[k]
+    x = (coord - anchor) / P[k]
+    late = np.abs((x - np.round(x)) * P[k]) > TOL[k]
+    out: B = np.bincount(piece, late, len(kind)) > 0
+    return out
+
+
+def _own_monthly_or_four_weekly(
+    cl: Clusters,
+    piece_of_row: I64,
+    kind: I64,
+    candidates: B,
+    changed: B,
+    n_pay: I64,
+    day0: int,
+    month_table: F64,
+) -> I64:
+    """Step 4.1, last: a payer that went from every four weeks to every month (or back) after a
+    pause is one amount cluster, cut in two stretches, and the cluster's rhythm is that of the
+    longer one. A ``candidates`` stretch (steady, of a cut cluster) with the monthly or 4-weekly
+    rhythm takes the other when all its payments are on time in that one and not all in its
+    own, and it has at least the other rhythm's minimum payments if its cluster was cut where
+    the rhythm ``changed``, twice that if only by a pause (three cash withdrawals on about the
+    same day of three months are no reason)."""
+    other = MONTHLY + FOUR_WEEKLY - kind
+    mw = candidates & ((kind == MONTHLY) | (kind == FOUR_WEEKLY))
+    least = MIN_OCC[np.where(mw, other, 0)]
+    mw &= n_pay >= np.where(changed, least, 2 * least)
+    if not mw.any():
+        return kind
+    own = np.where(mw, kind, -1)
+    new = np.where(mw, other, -1)
+    switch = mw & _any_late(cl, piece_of_row, own, day0, month_table)
+    switch &= ~_any_late(cl, piece_of_row, np.where(switch, new, -1), day0, month_table)
+    return np.where(switch, other, kind)
 
 
 def _switch_chains(
@@ -409,29 +456,34 @@ and end position in that order and its piece."""
 
 
 def _pieces(
-    cl: Clusters, day0: int, span: int
-) -> tuple[I64, I64, I64, I64, I64, B, I64, Stretches]:
+    cl: Clusters, day0: int, span: int, month_table: F64
+) -> tuple[I64, I64, I64, I64, I64, B, I64, Stretches, B]:
     """Step 4.1: per row its piece; per piece its cluster, previous piece of that cluster (−1),
-    first and last day, whether its amounts are steady and the rhythm it was cut by. Pieces
-    0..n-1 are the clusters (their first stretch), later ones the stretches after a gap."""
+    first and last day, whether its amounts are steady, the rhythm it was cut by and whether
+    its cluster was cut where its rhythm changed (:func:`_rhythm_changes`). Pieces 0..n-1 are
+    the clusters (their first stretch), later ones the stretches after a gap or a change."""
     n_clusters = len(cl.starts)
     key_kind = np.full(int(cl.key.max()) + 1 if len(cl.key) else 0, -1, dtype=np.int64)
     has = cl.kind >= 0
     key_kind[cl.key[has]] = cl.kind[has]
     cut_kind = np.where(has, cl.kind, key_kind[cl.key])
+    order = stable_argsort((cl.cluster * span + (cl.day - day0)).astype(np.uint64))
+    changed, change_at, change_kind = _rhythm_changes(cl, order, day0, month_table)
+    cut_kind[changed] = np.where(cut_kind[changed] >= 0, cut_kind[changed], change_kind)
     in_cut = cut_kind[cl.cluster] >= 0
-    if in_cut.all():  # the usual case: no gathers needed
-        order = stable_argsort((cl.cluster * span + (cl.day - day0)).astype(np.uint64))
-    else:
-        rows = np.flatnonzero(in_cut)
-        sort_key = cl.cluster[rows] * span + (cl.day[rows] - day0)
-        order = rows[stable_argsort(sort_key.astype(np.uint64))]
+    if not in_cut.all():  # only clusters with a rhythm (or one of their key) are cut
+        order = order[in_cut[order]]
     c = cl.cluster[order]
     d = cl.day[order]
     new_cluster = np.ones(len(c), dtype=bool)
     new_cluster[1:] = c[1:] != c[:-1]
     cut = np.zeros(len(c), dtype=bool)
     cut[1:] = ~new_cluster[1:] & (d[1:] - d[:-1] > GAP[np.maximum(cut_kind, 0)][c[1:]])
+    if len(changed):  # the k-th payment of a cluster in date order is row start + k of ``order``
+        start = np.zeros(n_clusters, dtype=np.int64)
+        heads = np.flatnonzero(new_cluster)
+        start[c[heads]] = heads
+        cut[start[changed] + change_at] = True
     piece_of_row = cl.cluster.copy()
     n_cuts = int(cut.sum())
     parent = np.concatenate([np.arange(n_clusters), np.zeros(n_cuts, dtype=np.int64)])
@@ -469,7 +521,118 @@ def _pieces(
         end = np.append(first[1:], len(c))
         pid = c[first]
     stretches = (order, first, end, pid)
-    return piece_of_row, parent, sibling, lo, hi, steady, cut_kind[parent], stretches
+    rhythm_changed = np.zeros(n_clusters, dtype=bool)
+    rhythm_changed[changed] = True
+    return (
+        piece_of_row,
+        parent,
+        sibling,
+        lo,
+        hi,
+        steady,
+        cut_kind[parent],
+        stretches,
+        rhythm_changed[parent],
+    )
+
+
+def _rhythm_changes(cl: Clusters, order: I64, day0: int, month_table: F64) -> tuple[I64, I64, I64]:
+    """Step 4.1, first: clusters whose payer went from every month to every four weeks, or back,
+    without a pause long enough to cut them (:data:`GAP`). Such a cluster fits neither rhythm
+    as a whole: judged as one it loses the payments of its second rhythm, or has no rhythm at
+    all. Candidates are clusters of at least twice the minimum payments, with the monthly or
+    4-weekly rhythm and a payment late in it, or without a rhythm and about a month between
+    payments (on average, the longest gap left out), of at most one level change in date
+    order. A cluster is cut where a first stretch is steady and all on time in one of the
+    two rhythms and the rest steady and all on time in the other (each at least the minimum
+    payments; :func:`_change_point`). ``order``: the rows by cluster and day. Returns the
+    clusters, the position of the first payment of their second stretch among their payments
+    in date order, and the first stretch's rhythm."""
+    none = np.zeros(0, dtype=np.int64)
+    n_clusters = len(cl.starts)
+    if not n_clusters:
+        return none, none, none
+    n = np.diff(np.append(cl.starts, len(cl.cluster)))
+    mw = (cl.kind == MONTHLY) | (cl.kind == FOUR_WEEKLY)
+    least = 2 * MIN_OCC[MONTHLY]
+    # the typical gap below is at least this share of the mean gap: shopping is left out here
+    mean_gap = (cl.dmax - cl.dmin) / np.maximum(n - 1, 1)
+    near = mean_gap >= (P[FOUR_WEEKLY] - TOL[FOUR_WEEKLY]) * (least - 2) / (least - 1)
+    candidates = (n >= least) & (mw | ((cl.kind < 0) & near))
+    if not candidates.any():
+        return none, none, none
+    rows = order[candidates[cl.cluster[order]]]
+    c = cl.cluster[rows]
+    d = cl.day[rows].astype(np.int64)
+    a = cl.amount[rows]
+    same = c[1:] == c[:-1]
+    # without a rhythm: about a month between payments, the longest gap (a pause) left out
+    gaps = np.where(same, np.diff(d), 0)  # 0 across clusters: rows start + 1 .. end - 1
+    heads = np.flatnonzero(np.r_[True, ~same])
+    longest = np.zeros(n_clusters, dtype=np.int64)
+    longest[c[heads]] = np.maximum.reduceat(np.append(gaps, 0), heads)
+    typical = (cl.dmax - cl.dmin - longest) / np.maximum(n - 2, 1)
+    candidates &= mw | (
+        (typical >= P[FOUR_WEEKLY] - TOL[FOUR_WEEKLY]) & (typical <= P[MONTHLY] + TOL[MONTHLY])
+    )
+    step = same & (np.abs(a[1:] - a[:-1]) > LEVEL_TOLERANCE * np.minimum(a[1:], a[:-1]))
+    candidates &= np.bincount(c[1:][step], minlength=n_clusters) <= 1
+    # a payment late in the cluster's rhythm, anchored on the cluster's circle sums (step 3)
+    check = np.flatnonzero((candidates & mw)[c])
+    k = cl.kind[c[check]]
+    coord = np.where(CAL[k], month_table[d[check] - day0], d[check].astype(np.float64))
+    anchor = np.arctan2(cl.sin, cl.cos)[c[check]] / (2 * math.pi) * P[k]
+    x = (coord - anchor) / P[k]
+    late = np.abs((x - np.round(x)) * P[k]) > TOL[k]
+    candidates &= ~mw | (np.bincount(c[check], late, n_clusters) > 0)
+    found: list[tuple[int, int, int]] = []
+    for cluster in np.flatnonzero(candidates):  # a few in 10 000 clusters
+        at = heads[np.searchsorted(c[heads], cluster)]
+        days = d[at : at + n[cluster]]
+        amounts = a[at : at + n[cluster]]
+        split = _change_point(days, amounts, day0, month_table)
+        if split is not None:
+            found.append((int(cluster), *split))
+    if not found:
+        return none, none, none
+    out = np.array(found, dtype=np.int64)
+    return out[:, 0], out[:, 1], out[:, 2]
+
+
+def _change_point(days: I64, amounts: I64, day0: int, month_table: F64) -> tuple[int, int] | None:
+    """Where ``days`` (in order) go from all on time in one of monthly and 4-weekly to all on
+    time in the other, each side steady and at least the minimum payments, with the first
+    side's rhythm; ``None`` if nowhere. Payments near the change may fit both rhythms: of the
+    places that qualify, the one where the payments lie closest to their expected dates (in
+    total) wins, the first of equals."""
+    low = MIN_OCC[MONTHLY]
+    best: tuple[float, int, int] | None = None
+    for k in range(low, len(days) - low + 1):
+        if not (_steady(amounts[:k]) and _steady(amounts[k:])):
+            continue
+        for first, second in ((MONTHLY, FOUR_WEEKLY), (FOUR_WEEKLY, MONTHLY)):
+            before = _offsets(days[:k], first, day0, month_table)
+            after = _offsets(days[k:], second, day0, month_table)
+            if (before <= TOL[first]).all() and (after <= TOL[second]).all():
+                total = float(before.sum() + after.sum())
+                if best is None or total < best[0]:
+                    best = (total, k, first)
+    return None if best is None else (best[1], best[2])
+
+
+def _steady(amounts: I64) -> bool:
+    return bool(amounts.max() <= (1 + LEVEL_TOLERANCE) * amounts.min())
+
+
+def _offsets(days: I64, kind: int, day0: int, month_table: F64) -> F64:
+    """Days between each of ``days`` and its expected date in the rhythm ``kind``, anchored on
+    the days themselves (as :func:`_any_late`)."""
+    coord = month_table[days - day0] if CAL[kind] else days.astype(np.float64)
+    angle = coord * (2 * math.pi / P[kind])
+    anchor = math.atan2(float(np.sin(angle).sum()), float(np.cos(angle).sum()))
+    x = (coord - anchor / (2 * math.pi) * P[kind]) / P[kind]
+    out: F64 = np.abs((x - np.round(x)) * P[kind])
+    return out
 
 
 def _fits(n: F64, lo: I64, hi: I64, kind: I64) -> B:
