@@ -707,9 +707,7 @@ def _rhythm_dates(kind: str, start: dt.date, count: int, shift: bool) -> list[dt
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     first=st.sampled_from(["monthly", "four_weekly"]),
-    start=st.dates(min_value=D(2022, 1, 1), max_value=D(2024, 6, 28)).filter(
-        lambda d: d.day <= 28
-    ),
+    start=st.dates(min_value=D(2022, 1, 1), max_value=D(2024, 6, 28)).filter(lambda d: d.day <= 28),
     n_before=st.integers(6, 12),
     n_after=st.integers(8, 12),
     pause=st.integers(0, 75),
