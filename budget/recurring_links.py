@@ -303,9 +303,7 @@ def _any_late(cl: Clusters, piece_of_row: I64, kind: I64, day0: int, month_table
     angle = coord * (2 * math.pi / P[k])
     c = np.bincount(piece, np.cos(angle), len(kind))
     s = np.bincount(piece, np.sin(angle), len(kind))
-    anchor = np.arctan2(s, c)[piece] / (2 * math.pi) * P[k]
-    x = (coord - anchor) / P[k]
-    late = np.abs((x - np.round(x)) * P[k]) > TOL[k]
+    late = _off_days(coord, np.arctan2(s, c)[piece], k) > TOL[k]
     out: B = np.bincount(piece, late, len(kind)) > 0
     return out
 
@@ -581,9 +579,7 @@ def _rhythm_changes(cl: Clusters, order: I64, day0: int, month_table: F64) -> tu
     check = np.flatnonzero((candidates & mw)[c])
     k = cl.kind[c[check]]
     coord = np.where(CAL[k], month_table[d[check] - day0], d[check].astype(np.float64))
-    anchor = np.arctan2(cl.sin, cl.cos)[c[check]] / (2 * math.pi) * P[k]
-    x = (coord - anchor) / P[k]
-    late = np.abs((x - np.round(x)) * P[k]) > TOL[k]
+    late = _off_days(coord, np.arctan2(cl.sin, cl.cos)[c[check]], k) > TOL[k]
     candidates &= ~mw | (np.bincount(c[check], late, n_clusters) > 0)
     found: list[tuple[int, int, int]] = []
     for cluster in np.flatnonzero(candidates):  # a few in 10 000 clusters
@@ -630,6 +626,12 @@ def _offsets(days: I64, kind: int, day0: int, month_table: F64) -> F64:
     coord = month_table[days - day0] if CAL[kind] else days.astype(np.float64)
     angle = coord * (2 * math.pi / P[kind])
     anchor = math.atan2(float(np.sin(angle).sum()), float(np.cos(angle).sum()))
+    return _off_days(coord, np.full(len(coord), anchor), np.full(len(coord), kind))
+
+
+def _off_days(coord: F64, anchor: F64, kind: I64) -> F64:
+    """Days between each date (``coord``: month coordinate or day) and the nearest expected
+    date of rhythm ``kind`` whose phase is the angle ``anchor`` (of circle sums)."""
     x = (coord - anchor / (2 * math.pi) * P[kind]) / P[kind]
     out: F64 = np.abs((x - np.round(x)) * P[kind])
     return out
