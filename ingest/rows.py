@@ -26,10 +26,13 @@ from typing import Any, NamedTuple, cast
 from ingest.model import ExtractResult, Problem, RawTransaction, SourceFormat, Statement
 from ingest.text import normalize_iban
 
-BATCH_ROWS = int(os.environ.get("HHB_IMPORT_BATCH_ROWS", "20000"))
+BATCH_ROWS = int(os.environ.get("HHB_IMPORT_BATCH_ROWS", "8000"))
 """Rows per batch: large enough that per-batch costs vanish, small enough that the store's
-last batch (which nothing overlaps) is short and two batches in flight stay a few MB. The
-environment variable exists for tests (a worker process reads it too)."""
+last batch (which nothing overlaps) is short and two batches in flight stay a few MB. With a
+worker, storing takes about three quarters of the reading time, so the store's last batch is
+the tail of the import: 100 000 CAMT entries imported faster with 8 000 rows than with 20 000
+in each of five alternating runs (median 1.67 against 1.72 s, by 3 to 14 %). The environment
+variable exists for tests (a worker process reads it too)."""
 
 STORE_COLUMNS = (
     "tx_key", "booking_date", "value_date", "amount_cents", "currency", "counterparty_iban",

@@ -39,7 +39,7 @@ WORKER_MIN_BYTES = 4 << 20
 than the overlap gains."""
 
 QUEUE = 6
-"""Batches that may wait in the parent (about 3 MB each)."""
+"""Batches that may wait in the parent (about 1 MB each)."""
 
 _ROOT = str(Path(__file__).resolve().parent.parent)
 COMMAND = (sys.executable, "-m", "ingest.worker")
