@@ -17,6 +17,7 @@ without streaming, which then reads the file whole as before.
 from __future__ import annotations
 
 import codecs
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,11 @@ times a piece."""
 _UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
+READ_AHEAD_BYTES = 1 << 20
+"""Files from this size are read on a thread from :meth:`CsvExtraction.start` on; for smaller
+ones a thread's start costs more than the overlap gains."""
+
+
 def streams(d: Dialect, head: bytes) -> bool:
     """Whether files of ``d`` starting with ``head`` can be streamed at all: the columnar
     dialects with their own account column, in an 8-bit encoding or UTF-8."""
@@ -77,7 +83,11 @@ class CsvExtraction(Extraction):
     """The streaming extraction of one CSV export by one dialect's importer.
 
     It is not worth a worker process: reading is polars (several threads already) and the
-    whole file is read before the first row can go out, so storing could not overlap it.
+    whole file is read before the first row can go out, so storing could not overlap it. What
+    can overlap is the import's start: :meth:`start` reads the table on a thread while the
+    importing thread hashes the file and keeps its compressed copy (polars, hashlib and zlib
+    all work without the GIL), so a large export's table is ready, or nearly, when its rows
+    are asked for.
     """
 
     parallel = False
@@ -88,10 +98,36 @@ class CsvExtraction(Extraction):
         self.dialect_spec = d
         self.source = source
         self.filename = filename
+        self._ahead: threading.Thread | None = None
+        self._read_ahead: list[pl.DataFrame | BaseException] = []
+
+    def start(self) -> None:
+        if self._ahead is None and self.source.size >= READ_AHEAD_BYTES:
+            self._ahead = threading.Thread(
+                target=self._read_table, name="csv-read-ahead", daemon=True
+            )
+            self._ahead.start()
+
+    def _read_table(self) -> None:
+        try:
+            self._read_ahead.append(self._table())
+        except BaseException as exc:  # handed to the importing thread, which raises it
+            self._read_ahead.append(exc)
 
     def batches(self) -> Iterator[RowBatch]:
-        frame = self._table()
+        if self._ahead is None:
+            frame = self._table()
+        else:
+            self._ahead.join()
+            found = self._read_ahead.pop()
+            if isinstance(found, BaseException):
+                raise found
+            frame = found
         yield from self._emit(frame)
+
+    def close(self) -> None:
+        if self._ahead is not None:
+            self._ahead.join()  # a failed import returns only once the thread is done reading
 
     def _table(self) -> pl.DataFrame:
         """The whole file as one typed table (columns :data:`TX_FIELDS`), in file order."""

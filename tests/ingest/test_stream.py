@@ -82,8 +82,16 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(csv_stream, "PIECE", 64)
 
 
+@pytest.mark.parametrize("ahead", [False, True], ids=["", "started"])
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(DATA)) for p in FILES])
-def test_stream_equals_whole_file(path: Path, small_batches: None) -> None:
+def test_stream_equals_whole_file(
+    path: Path, ahead: bool, small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``started``: as the store runs an extraction, ``start`` first (a CSV export is then read
+    on a thread whatever its size, its errors and restarts handed to the caller)."""
+    import ingest.csvbanks.stream as csv_stream
+
+    monkeypatch.setattr(csv_stream, "READ_AHEAD_BYTES", 0)
     try:
         expected: dict[str, Any] | str = whole(path)
     except IngestError as exc:
@@ -94,7 +102,12 @@ def test_stream_equals_whole_file(path: Path, small_batches: None) -> None:
         return  # not even detected: nothing to stream
     if extraction is None:
         return  # this importer reads whole files (OFX, zip, Knab, ABN AMRO .TAB, old bunq)
-    got = outcome(extraction)
+    if ahead:
+        extraction.start()
+    try:
+        got = outcome(extraction)
+    finally:
+        extraction.close()
     if got == "restart":  # the store then reads the file whole; nothing kept from the stream
         assert ".bad." in path.name, "a good file should stream"
         return

@@ -418,3 +418,25 @@ def test_progress_is_reported_up_to_the_file_size(db: Engine, small_batches: Non
     path = STREAMED[0]
     from_disk(db, path, progress=seen.append)
     assert len(seen) > 1 and seen == sorted(seen) and seen[-1] == path.stat().st_size
+
+
+def test_a_csv_export_read_ahead_stores_the_same_and_reports_its_errors(
+    db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store starts a CSV export's table on a thread (large files; here every file) while
+    it hashes and keeps the bytes: what lands, and what a bad file says, is what reading it in
+    the importing thread gives."""
+    monkeypatch.setattr("ingest.csvbanks.stream.READ_AHEAD_BYTES", 0)
+    source = Path(__file__).resolve().parent.parent / "data" / "ingest" / "csv" / "ing"
+    good = tmp_path / "ing.csv"
+    good.write_bytes((source / "ing-betaalrekening.csv").read_bytes())
+    summary = from_disk(db, good)
+    assert summary.n_added > 0 and summary.format == "csv"
+    stored = count(db, Transaction)
+    bad = tmp_path / "kapot.csv"
+    bad.write_bytes(good.read_bytes() + b'"20240105","Ka\x00pot"\n')
+    with pytest.raises(IngestError, match="tekenset") as caught:
+        from_disk(db, bad)
+    assert caught.value.file == "kapot.csv" and caught.value.line > 1
+    assert count(db, Transaction) == stored
+    assert count(db, Import) == 1
