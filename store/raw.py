@@ -7,9 +7,10 @@ the bytes go in as ordered rows of :data:`CHUNK` bytes, read from the source one
 and come back the same way; every backend stores them in one pass with bounded memory.
 
 Each chunk is compressed on its own (zlib at :data:`LEVEL`, the fastest): bank statements are
-repetitive text, so a CAMT file keeps about 4 % of its size and CSV about 15 %, and writing
-and committing a large import's copy takes that much less time. A chunk that would not get
-smaller (a zip archive) is kept as it is; its row says which (``codec``).
+repetitive text (the benchmark's 100 000-transaction files keep 4 % of their size as CAMT,
+15 % as CSV or MT940), and writing and committing a large import's copy takes that much less
+time: the commit of a 100 000-entry CAMT import went from 0.40 to 0.13 s. A chunk that would
+not get smaller (a zip archive) is kept as it is; its row says which (``codec``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ CHUNK = 4 << 20
 """Bytes per chunk row before compression (4 MiB, as the source reads them)."""
 
 LEVEL = 1
-"""zlib level: 1 compresses statement text about as well as 6 here, at twice the speed."""
+"""zlib level: on the benchmark's CAMT file 1 keeps 4.3 % of the bytes in 0.25 s, 6 keeps 3.0 %
+in 0.55 s; the copy is only read for audit and replay, so the faster level."""
 
 
 def keep_raw(session: Session, sha: str, source: Source) -> None:
