@@ -139,8 +139,9 @@ def link(cl: Clusters, day0: int, month_table: F64) -> Chains:
     cut[sibling[cut]] = True  # every stretch of a cluster that was cut
     own = (kind < 0) & cut
     doubtful = np.zeros(n_pieces, dtype=bool)
+    n_pay = np.bincount(piece_of_row, minlength=n_pieces)
     if cut.any():
-        n = np.bincount(piece_of_row, minlength=n_pieces).astype(np.float64)
+        n = n_pay.astype(np.float64)
         if own.any():  # the stretches of a cluster without a rhythm may each have one
             _circle_sums(cl, piece_of_row, cut_kind, own, day0, month_table, cos, sin)
             k = np.maximum(cut_kind, 0)
@@ -152,7 +153,7 @@ def link(cl: Clusters, day0: int, month_table: F64) -> Chains:
         # stretches without a rhythm keep none: a few cash withdrawals are no series)
         base = np.where(own & (kind < 0) & changed, cut_kind, kind)
         switched = _own_monthly_or_four_weekly(
-            cl, piece_of_row, base, cut & steady, changed, n.astype(np.int64), day0, month_table
+            cl, piece_of_row, base, cut & steady, changed, n_pay, day0, month_table
         )
         kind = np.where(switched != base, switched, kind)
         # a stretch of a cluster with a rhythm that does not fit it on its own
@@ -160,7 +161,6 @@ def link(cl: Clusters, day0: int, month_table: F64) -> Chains:
     kind = _monthly_or_four_weekly(
         cl, piece_of_row, key, kind, steady, lo, hi, day0, span, month_table
     )
-    n_pay = np.bincount(piece_of_row, minlength=n_pieces)
     own_kind = kind
     kind = _borrow(key, kind, steady, doubtful, n_pay, lo, hi, day0, span)
     # once more with the borrowed rhythms (which stay): three 4-weekly payments that look
