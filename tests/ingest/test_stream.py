@@ -164,3 +164,39 @@ def test_camt_header_before_the_entries_streams() -> None:
     got = outcome(Camt053Importer().stream(Source.of_bytes(data), "x.xml"))
     assert isinstance(got, dict) and len(got["rows"]) == 1
     assert got["statements"][0].closing_balance_cents == 100
+
+
+def _ing_rows(n: int) -> list[bytes]:
+    header = (
+        '"Datum";"Naam / Omschrijving";"Rekening";"Tegenrekening";"Code";"Af Bij";'
+        '"Bedrag (EUR)";"Mutatiesoort";"Mededelingen";"Saldo na mutatie";"Tag"'
+    )
+    rows = [header.encode()]
+    for i in range(n):
+        day = 28 - i % 28
+        rows.append(
+            f'"202402{day:02d}";"Winkel {i}";"NL36INGB0007654321";"";"BA";"Af";"1,00";'
+            f'"Betaalautomaat";"Pasvolgnr: 001 {i}";"{1000 - i},00";""'.encode()
+        )
+    return rows
+
+
+@pytest.mark.parametrize("first", ["charset", "ragged"])
+def test_the_first_problem_in_the_file_is_the_one_reported(
+    first: str, small_batches: None, tmp_path: Path
+) -> None:
+    """Pieces are converted on two threads; whatever finishes first, the earliest line decides
+    (a wrong character set is an error, a ragged row a restart into the whole-file reader)."""
+    rows = _ing_rows(40)
+    early, late = (6, 30) if first == "charset" else (30, 6)
+    rows[early] = rows[early].replace(b"Winkel", b"Win\x00kel")  # line 7 or 31
+    rows[late] += b';"extra"'
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"\r\n".join(rows) + b"\r\n")
+    extraction = streamed(path)
+    assert extraction is not None
+    got = outcome(extraction)
+    if first == "charset":
+        assert isinstance(got, str) and got.startswith("error: export.csv:7:"), got
+    else:
+        assert got == "restart"
