@@ -5,11 +5,12 @@ review window and the context (window and margins per household), and returns ro
 :data:`RAW_SCHEMA` with the message already in Dutch. How each rule decides:
 
 - **payment missing**: every expected date ``d`` of a series in the window, not after its first
-  missed date, with ``d + margin < as_of``, for which no payment of the series (or a later one
-  of the same payer that the detector did not attach, see :mod:`budget.signal_inputs`) lies
-  between the detector's tolerance before ``d`` and the next expected date. A payment late
-  beyond the margin but before the next date settles it: the signal is for money that did not
-  come at all.
+  missed date, with ``d + margin < as_of``, that no payment of the series (or a later one of
+  the same payer that the detector did not attach, see :mod:`budget.signal_inputs`) settles.
+  A payment settles one date: from half a period before it (paid early, as benefits are
+  before the holidays) to the detector's tolerance before the next date (late beyond the
+  margin, but before the next one is due); see :func:`_settled`. The signal is for money
+  that did not come at all.
 - **amount differs**: a payment of a series with a fixed amount that differs from the level in
   force *before* it by more than both amount margins. A new level (a rent increase) is reported
   once, at its first payment; series whose amount varies by nature (``amount_varies``) are not
@@ -36,7 +37,7 @@ import polars as pl
 
 from budget import signal_text as txt
 from budget.periods import MONTHLY_FACTOR, PERIODICITIES
-from budget.schedule import SeriesTable, expected_days, period_days, step, tolerance
+from budget.schedule import I64, B, SeriesTable, expected_days, period_days, step, tolerance
 from budget.signal_inputs import SHIFT, count_between, series_day_keys
 from budget.signals import Severity, SignalKind
 
@@ -82,17 +83,21 @@ def missing_and_stopped(
     kind, d1 = s["kind"].to_numpy(), s["d1"].to_numpy()
     as_of, since, m = s["as_of"].to_numpy(), s["since"].to_numpy(), s["m"].to_numpy()
     tol = tolerance(kind)
-    start = np.maximum(since, s["first_day"].to_numpy() - tol)
+    first = s["first_day"].to_numpy() - tol
+    start = np.maximum(since, first)
     end = np.minimum(d1, as_of - m - 1)
-    reach = end + np.ceil(2 * period_days(kind)).astype(np.int64)
-    idx, day, _ = expected_days(kind, d1, start, reach)
-    nxt = np.append(day[1:], 0)
-    has_next = np.append(idx[1:] == idx[:-1], False)
-    cand = has_next & (day <= end[idx])
-    idx, day, nxt = idx[cand], day[cand], nxt[cand]
-    sid = s["sid"].to_numpy()[idx]
+    period = np.ceil(period_days(kind)).astype(np.int64)
+    # one date before the window takes part in the assignment, so that its own late payment
+    # is not taken for an early payment of the window's first date
+    idx, day, _ = expected_days(kind, d1, np.maximum(start - period, first), end + 2 * period)
+    nxt = np.append(day[1:], 0)[: len(day)]
+    has_next = np.append(idx[1:] == idx[:-1], False)[: len(idx)]
+    idx, day, nxt = idx[has_next], day[has_next], nxt[has_next]
     pay_keys = series_day_keys(pays["sid"].to_numpy(), pays["day"].to_numpy())
-    covered = count_between(pay_keys, sid, day - tol[idx], nxt - tol[idx]) > 0
+    settled = _settled(pay_keys, s["sid"].to_numpy()[idx], idx, day, nxt, tol[idx], period[idx])
+    cand = (day >= start[idx]) & (day <= end[idx])
+    idx, day, covered = idx[cand], day[cand], settled[cand]
+    sid = s["sid"].to_numpy()[idx]
     # fixed costs that stopped: the second missed date plus the margin passed in the window
     d2 = step(kind, d1, 1)
     after_last = (
@@ -159,6 +164,38 @@ def missing_and_stopped(
         ),
     )
     return [missing, stop]
+
+
+def _settled(pay_keys: I64, sid: I64, idx: I64, day: I64, nxt: I64, tol: I64, period: I64) -> B:
+    """Which expected dates a payment settles, each payment settling one date at most.
+
+    Date ``d`` (next date ``n``) can be settled by a payment from half a period before ``d``
+    (early: a benefit paid before the holidays) up to the detector's tolerance before ``n``
+    (late, but before the next one is due). The windows of neighbouring dates overlap, so the
+    dates of a series take, in order, the earliest payment in their window that no earlier
+    date took; for windows ordered like these that settles as many dates as any assignment
+    can. Rows are grouped by series (``idx``), dates ascending, as :func:`expected_days`
+    returns them. Positions in ``pay_keys`` stand for payments: one searchsorted per window
+    edge, then one vectorised step per date rank across all series.
+    """
+    lo = np.searchsorted(pay_keys, series_day_keys(sid, day - period // 2))
+    hi = np.searchsorted(pay_keys, series_day_keys(sid, nxt - tol))
+    settled = np.zeros(len(day), dtype=bool)
+    if not len(day):
+        return settled
+    new = np.append(True, idx[1:] != idx[:-1])
+    group_start = np.maximum.accumulate(np.where(new, np.arange(len(day)), 0))
+    rank = np.arange(len(day)) - group_start
+    order = np.argsort(rank, kind="stable")
+    bounds = np.searchsorted(rank[order], np.arange(int(rank.max()) + 2))
+    used = lo.copy()  # per date: the position after the payment it took (or its window start)
+    for r in range(len(bounds) - 1):
+        rows = order[bounds[r] : bounds[r + 1]]
+        at = lo[rows] if r == 0 else np.maximum(lo[rows], used[rows - 1])
+        took = at < hi[rows]
+        settled[rows] = took
+        used[rows] = at + took
+    return settled
 
 
 def _key(tx: pl.DataFrame, rows: pl.Series) -> pl.Series:

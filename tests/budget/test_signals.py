@@ -9,7 +9,7 @@ import datetime as dt
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from budget import signals as signals_module
@@ -171,6 +171,60 @@ def test_income_not_received_is_worded_as_such() -> None:
     rows = [(month(m, 25), 150000, "UWV") for m in range(1, 6)]
     sig = of(signals(rows, D(2024, 7, 2), since=D(2024, 6, 1)), SignalKind.PAYMENT_MISSING)[0]
     assert "is niet ontvangen: verwacht rond 25 juni 2024" in sig.message
+
+
+@pytest.mark.parametrize("early", [6, 8, 12, 15])
+def test_an_early_payment_settles_it(early: int) -> None:
+    """A benefit paid before the holidays: a week or two early is money that came."""
+    rows = [(month(m, 25), 150000, "UWV") for m in (*range(1, 6), 7)]
+    rows.append((month(6, 25) - dt.timedelta(days=early), 150000, "UWV"))
+    assert of(signals(rows, D(2024, 7, 31), since=D(2024, 6, 1)), SignalKind.PAYMENT_MISSING) == []
+
+
+def test_a_payment_settles_one_date_only() -> None:
+    """One payment between two expected dates, too late for the one and early for the other,
+    settles one of them: the other is still missing."""
+    rows = [(month(m, 25), 150000, "UWV") for m in (*range(1, 5), 7, 8, 9)]
+    rows.append((month(6, 12), 150000, "UWV"))  # none on 25 May nor on 25 June
+    found = of(signals(rows, D(2024, 9, 30), since=D(2024, 5, 1)), SignalKind.PAYMENT_MISSING)
+    assert len(found) == 1 and month(5, 20) <= found[0].date <= month(6, 25)
+
+
+def test_the_date_before_the_window_keeps_its_own_late_payment() -> None:
+    """April's income paid on 12 May is April's, not an early payment of the window's first
+    date, 25 May, which is still missing."""
+    rows = [(month(m, 25), 150000, "UWV") for m in (1, 2, 3, 6, 7, 8)]
+    rows.append((month(5, 12), 150000, "UWV"))
+    found = of(signals(rows, D(2024, 8, 31), since=D(2024, 5, 1)), SignalKind.PAYMENT_MISSING)
+    assert [s.date for s in found] == [month(5, 25)]
+
+
+@st.composite
+def shifted_income(draw: st.DrawFn) -> tuple[list[Row], int]:
+    """Monthly UWV income for January to October, each paid on time, a little off or one to
+    two weeks early, and one or none of June, July and August not paid at all."""
+    skipped = draw(st.sampled_from([None, 6, 7, 8]))
+    rows: list[Row] = []
+    for m in range(1, 11):
+        if m == skipped:
+            continue
+        shift = draw(st.sampled_from([0, 0, 0, 0, 0, -2, 2, -8, -11, -14]))
+        rows.append((month(m, 25) + dt.timedelta(days=shift), 150000, "UWV"))
+    return rows, 0 if skipped is None else 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=shifted_income())
+def test_each_month_without_a_payment_is_one_signal(history: tuple[list[Row], int]) -> None:
+    """Given the detector sees one active monthly series (paid early often, it may see none),
+    the signals count the months that were not paid, whether the others came early or not."""
+    rows, skipped = history
+    as_of = D(2024, 10, 31)
+    found = series_of(frame(rows), as_of)
+    assume(found.height == 1 and found.row(0, named=True)["periodicity"] == "monthly")
+    assume(found.row(0, named=True)["status"] == "active")
+    missing = of(signals(rows, as_of, since=D(2024, 6, 1)), SignalKind.PAYMENT_MISSING)
+    assert len(missing) == skipped
 
 
 # ---------------------------------------------------------------- amount differs
