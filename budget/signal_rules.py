@@ -88,8 +88,12 @@ def missing_and_stopped(
     end = np.minimum(d1, as_of - m - 1)
     period = np.ceil(period_days(kind)).astype(np.int64)
     # one date before the window takes part in the assignment, so that its own late payment
-    # is not taken for an early payment of the window's first date
-    idx, day, _ = expected_days(kind, d1, np.maximum(start - period, first), end + 2 * period)
+    # is not taken for an early payment of the window's first date; only where the payments
+    # read (LOOKBACK_DAYS before the window) reach back to its own early ones (not for a
+    # yearly series, whose date before would take the window's early payment as its own)
+    visible = since - LOOKBACK_DAYS + period // 2
+    before = np.minimum(start, np.maximum(start - period, np.maximum(first, visible)))
+    idx, day, _ = expected_days(kind, d1, before, end + 2 * period)
     nxt = np.append(day[1:], 0)[: len(day)]
     has_next = np.append(idx[1:] == idx[:-1], False)[: len(idx)]
     idx, day, nxt = idx[has_next], day[has_next], nxt[has_next]

@@ -181,6 +181,15 @@ def test_an_early_payment_settles_it(early: int) -> None:
     assert of(signals(rows, D(2024, 7, 31), since=D(2024, 6, 1)), SignalKind.PAYMENT_MISSING) == []
 
 
+def test_a_yearly_bill_paid_weeks_ahead_settles_it() -> None:
+    """The date before the window takes part only where its own payments were read: a year
+    back they were not, and it must not take this year's early payment for last year's."""
+    rows = [(month(m, 15), -45000, "Vitens") for m in (3, 15, 27)]
+    rows.append((month(39, 15) - dt.timedelta(days=40), -45000, "Vitens"))
+    found = signals(rows, D(2027, 4, 30), since=D(2027, 1, 1))
+    assert of(found, SignalKind.PAYMENT_MISSING) == []
+
+
 def test_a_payment_settles_one_date_only() -> None:
     """One payment between two expected dates, too late for the one and early for the other,
     settles one of them: the other is still missing."""
