@@ -57,6 +57,7 @@ from reports.facts import (  # noqa: E402
     HouseholdFacts,
     HouseholdType,
     Regeling,
+    alert_column,
     signal_column,
 )
 from reports.facts import regeling_column as rc  # noqa: E402
@@ -122,6 +123,7 @@ def synthetic_facts(months: pl.DataFrame, seed: int) -> pl.DataFrame:
     columns |= {"leefgeld_gap_month_cents": gap, "below_minimum": gap < 0}
     per_kind = {signal_column(k): rng.poisson(0.08, n) for k in SignalKind}
     columns |= per_kind | {"open_signals": sum(per_kind.values())}
+    columns |= {alert_column(k): rng.binomial(per_kind[signal_column(k)], 0.5) for k in SignalKind}
     received = {Regeling.ZORGTOESLAG: year["z"].to_numpy(), Regeling.BIJSTAND: year["b"].to_numpy()}
     for regeling in Regeling:
         got = received.get(regeling, np.where(rng.random(n) < 0.2, rng.integers(1, 300_000, n), 0))

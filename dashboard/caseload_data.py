@@ -16,12 +16,16 @@ coach would run for one household:
 A fact the data do not give stays ``None`` (the page says "onbekend"), never 0. A household
 without current consent gets no facts at all: its row is the code only.
 
-The most urgent kind of signal: the facts count signals per kind, not per severity. Kinds are
-ranked by the severity their rule gives (``budget/signal_rules.py``, ``budget/signal_totals.py``):
-always *hoog* (balance too low, income dropped, a fixed cost stopped), *hoog* or *let op*
-(a payment missing, the forecast below zero), *let op* (another amount, more transactions),
-*info* (the forecast below the buffer). Within a group, money short now before money that may
-be short later, in the order listed.
+The most urgent signal: the most severe one open, and among those of that severity the first
+kind in :data:`KIND_URGENCY`. The facts count signals per kind and, of those, the *hoog* ones
+per kind (a missing payment is *hoog* for income and fixed costs, *let op* for a shop), so a
+household whose only open signal is a shop's missing payment ranks after every household with
+a *hoog* signal. The kinds are ranked by the severity their rule gives
+(``budget/signal_rules.py``, ``budget/signal_totals.py``): always *hoog* (balance too low,
+income dropped, a fixed cost stopped), *hoog* or *let op* (a payment missing, the forecast
+below zero), *let op* (another amount, more transactions), *info* (the forecast below the
+buffer); within a group, money short now before money that may be short later, in the order
+listed.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from budget.signals import SignalKind
-from reports.facts import Regeling, regeling_column, signal_column
+from reports.facts import Regeling, alert_column, regeling_column, signal_column
 from reports.facts_regelingen import INVISIBLE
 from reports.facts_snapshot import facts_of
 from store.access import caseload
@@ -69,7 +73,9 @@ class CaseloadRow:
     budget_month: dt.date | None = None
     open_signals: int | None = None
     urgent_kind: SignalKind | None = None
-    """The most urgent kind among the open signals (None: none open, or unknown)."""
+    """The kind of the most urgent open signal (None: none open, or unknown)."""
+    urgent_alert: bool = False
+    """Whether that signal is of severity *hoog*."""
     missed: int | None = None
     """How many regelingen the loket lists as missed for the year (None: unknown)."""
     missed_year_cents: int | None = None
@@ -129,8 +135,12 @@ def _facts(session: Session, codes: Sequence[str], year: int) -> dict[str, dict[
 def _with_facts(row: CaseloadRow, fact: dict[str, Any]) -> CaseloadRow:
     signals = fact["open_signals"]
     urgent = None
+    alert = False
     if signals:
-        urgent = next((k for k in KIND_URGENCY if fact[signal_column(k)]), None)
+        urgent = next((k for k in KIND_URGENCY if fact[alert_column(k)]), None)
+        alert = urgent is not None
+        if urgent is None:
+            urgent = next((k for k in KIND_URGENCY if fact[signal_column(k)]), None)
     flags = [fact[regeling_column(r, "missed")] for r in VISIBLE_REGELINGEN]
     known = any(fact[regeling_column(r, "eligible")] is not None for r in Regeling)
     missed = [r for r, flag in zip(VISIBLE_REGELINGEN, flags, strict=True) if flag]
@@ -143,6 +153,7 @@ def _with_facts(row: CaseloadRow, fact: dict[str, Any]) -> CaseloadRow:
         budget_month=fact["budget_month"],
         open_signals=signals,
         urgent_kind=urgent,
+        urgent_alert=alert,
         missed=len(missed) if known or missed else None,
         missed_year_cents=(
             sum(int(fact[regeling_column(r, "missed_year_cents")]) for r in missed)
@@ -164,6 +175,7 @@ def _attention(row: CaseloadRow) -> tuple[Any, ...]:
     )
     return (
         not row.consent,
+        not row.urgent_alert,
         urgency,
         _known_first(row.open_signals),
         _known_first(row.missed_year_cents),

@@ -89,6 +89,11 @@ def signal_column(kind: SignalKind) -> str:
     return f"open_signals_{kind.value}"
 
 
+def alert_column(kind: SignalKind) -> str:
+    """Of :func:`signal_column`, those of severity *hoog* (``alert``)."""
+    return f"open_alerts_{kind.value}"
+
+
 BUDGET_COLUMNS: Final = (
     "budget_month",
     "leefgeld_month_cents",
@@ -96,7 +101,11 @@ BUDGET_COLUMNS: Final = (
     "leefgeld_gap_month_cents",
     "below_minimum",
 )
-SIGNAL_COLUMNS: Final = ("open_signals", *(signal_column(k) for k in SignalKind))
+SIGNAL_COLUMNS: Final = (
+    "open_signals",
+    *(signal_column(k) for k in SignalKind),
+    *(alert_column(k) for k in SignalKind),
+)
 
 
 FACTS_SCHEMA: Final[dict[str, pl.DataType | type[pl.DataType]]] = {
@@ -142,7 +151,9 @@ FACTS_SCHEMA: Final[dict[str, pl.DataType | type[pl.DataType]]] = {
   amount of a missed regeling). Exact definitions: :mod:`reports.facts_regelingen`.
 - ``expected_clawback_cents``: toeslag advances expected to be reclaimed for the year.
 - ``open_signals``: the signals open in ``budget_month`` as ``hhb signals --month`` lists them,
-  and per kind (``open_signals_<kind>``, :class:`budget.signals.SignalKind`).
+  and per kind (``open_signals_<kind>``, :class:`budget.signals.SignalKind`); of those, the
+  ones of severity *hoog* per kind (``open_alerts_<kind>``: a missing payment is *hoog* for
+  income and fixed costs, *let op* otherwise, so the kind alone does not say how urgent).
 """
 
 PENDING_ENTITLEMENT: Final = (

@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from budget.signals import SignalKind
+from budget.signals import Severity, SignalKind
 from hhb.commands_plan import statements_until
 from reports.facts import (
     BUDGET_COLUMNS,
     SIGNAL_COLUMNS,
     HouseholdFacts,
+    alert_column,
     fill,
     signal_column,
 )
@@ -95,8 +96,12 @@ def household_row(session: Session, household_code: str, year: int) -> dict[str,
     signals = load_signals(session, household_code, month)
     if signals.missing is None:
         kinds = Counter(SignalKind(s.kind) for s in signals.signals)
+        alerts = Counter(
+            SignalKind(s.kind) for s in signals.signals if s.severity is Severity.ALERT
+        )
         row["open_signals"] = len(signals.signals)
         row |= {signal_column(k): kinds[k] for k in SignalKind}
+        row |= {alert_column(k): alerts[k] for k in SignalKind}
     return row
 
 

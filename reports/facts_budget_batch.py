@@ -37,8 +37,20 @@ from budget.forecast import forecast
 from budget.norms import food_minimum
 from budget.plan import budget_frame
 from budget.recurring import detect_recurring
-from budget.signals import CONTEXT_SCHEMA, SignalKind, attach_rubriek, detect_signals
-from reports.facts import BUDGET_COLUMNS, FACTS_SCHEMA, SIGNAL_COLUMNS, signal_column
+from budget.signals import (
+    CONTEXT_SCHEMA,
+    Severity,
+    SignalKind,
+    attach_rubriek,
+    detect_signals,
+)
+from reports.facts import (
+    BUDGET_COLUMNS,
+    FACTS_SCHEMA,
+    SIGNAL_COLUMNS,
+    alert_column,
+    signal_column,
+)
 from store import bulk
 from store.signal_settings import margins_frame
 
@@ -213,14 +225,22 @@ def _signals(
         )
         summary = forecast(series, seen, context, months=FORECAST_MONTHS).summary
         found = detect_signals(series, seen, context, forecast_summary=summary)
-        parts.append(group.select("household", "month", kind=pl.lit(None, pl.String), n=0))
+        parts.append(
+            group.select("household", "month", kind=pl.lit(None, pl.String), n=0, alerts=0)
+        )
         parts.append(
             found.group_by("household", "kind")
-            .agg(n=pl.len())
+            .agg(n=pl.len(), alerts=(pl.col("severity") == Severity.ALERT.value).sum())
             .join(group.select("household", "month"), on="household")
-            .select("household", "month", "kind", "n")
+            .select("household", "month", "kind", "n", "alerts")
         )
-    schema = {"household": pl.String, "month": pl.Date, "kind": pl.String, "n": pl.Int64}
+    schema = {
+        "household": pl.String,
+        "month": pl.Date,
+        "kind": pl.String,
+        "n": pl.Int64,
+        "alerts": pl.Int64,
+    }
     return pl.concat([p.cast(schema) for p in parts]) if parts else pl.DataFrame(schema=schema)  # type: ignore[arg-type]
 
 
@@ -241,11 +261,16 @@ def chunk_rows(chunk: Chunk, pairs: pl.DataFrame) -> pl.DataFrame:
                 signal_column(k): pl.col("n").filter(pl.col("kind") == k.value).sum()
                 for k in SignalKind
             },
+            **{
+                alert_column(k): pl.col("alerts").filter(pl.col("kind") == k.value).sum()
+                for k in SignalKind
+            },
         )
         if signals.height
         else pl.DataFrame(
             schema={"household": pl.String, "month": pl.Date, "open_signals": pl.Int64}
             | {signal_column(SignalKind(k)): pl.Int64 for k in kinds}
+            | {alert_column(SignalKind(k)): pl.Int64 for k in kinds}
         )
     )
     out = (

@@ -27,7 +27,7 @@ from store import facts_snapshots
 from store.households import audit
 from store.models import utcnow
 
-FACTS_FORMAT = "facts-2026-11-23"
+FACTS_FORMAT = "facts-2026-11-24"
 """The version of the code that computes the facts; change it when the facts of the same data
 change (a new column, a corrected rule), so snapshots of the old code count as stale."""
 

@@ -1,7 +1,8 @@
 """Caseload: the coach's households at a glance, who needs attention first.
 
 Per household whose participant consented: the open signals of its last complete month of the
-year (how many, and the most urgent kind), the regelingen it misses that year (how many, and
+year (how many, and the kind of the most urgent one, marked "(hoog)" when it is of that
+severity), the regelingen it misses that year (how many, and
 what they are worth per year) and the clawback to expect; sorted by attention, or by any of
 those. The figures are the household facts of the aggregates (:mod:`dashboard.caseload_data`);
 what the data do not say reads "onbekend", never 0. A household without (current) consent shows
@@ -17,7 +18,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, dcc, html
 
-from budget.signals import KIND_LABELS
+from budget.signals import KIND_LABELS, SEVERITY_LABELS, Severity
 from dashboard.access import guarded, guarded_layout
 from dashboard.caseload_data import CaseloadRow, Sort, caseload_rows, caseload_years, sorted_rows
 from dashboard.components import add_page, alert, attrs, household_paths, page_header, table
@@ -138,6 +139,8 @@ def _cells(row: CaseloadRow) -> list[Any]:
     urgent = ""
     if row.urgent_kind is not None:
         urgent = KIND_LABELS[row.urgent_kind]
+        if row.urgent_alert:
+            urgent = f"{urgent} ({SEVERITY_LABELS[Severity.ALERT]})"
     elif row.open_signals is None:
         urgent = _("unknown")
     paths = household_paths(row.household)

@@ -16,7 +16,13 @@ from click.testing import CliRunner
 from budget.signals import SignalKind
 from hhb.cli import main
 from reports.export import read_export
-from reports.facts import BUDGET_COLUMNS, SIGNAL_COLUMNS, build_facts, signal_column
+from reports.facts import (
+    BUDGET_COLUMNS,
+    SIGNAL_COLUMNS,
+    alert_column,
+    build_facts,
+    signal_column,
+)
 from reports.facts_budget import fill_budget, household_row, reference_month
 from store.db import make_engine, session_scope
 from tests.reports.helpers import demo_database
@@ -43,7 +49,7 @@ def test_facts_are_what_the_commands_print(world_db: Path) -> None:
     assert stats.households == facts.frame.height >= 4
     assert facts.available(*BUDGET_COLUMNS, *SIGNAL_COLUMNS)
     assert "hhb budget --month" in facts.sources["leefgeld_month_cents"]
-    signals_seen = 0
+    signals_seen = alerts_seen = 0
     for row in facts.frame.iter_rows(named=True):
         code = row["household"]
         # the statements end in 2024: the month is the one `hhb budget` picks by default
@@ -60,11 +66,14 @@ def test_facts_are_what_the_commands_print(world_db: Path) -> None:
             assert row["leefgeld_gap_month_cents"] is None and row["below_minimum"] is None
         out = cli(world_db, "signals", "--household", code, "--month", month)
         kinds = Counter(s["kind"] for s in out["signals"])
+        alerts = Counter(s["kind"] for s in out["signals"] if s["severity"] == "alert")
         assert row["open_signals"] == len(out["signals"]), code
         for kind in SignalKind:
             assert row[signal_column(kind)] == kinds[kind.value], (code, kind)
+            assert row[alert_column(kind)] == alerts[kind.value], (code, kind)
         signals_seen += len(out["signals"])
-    assert signals_seen > 0  # the comparison covered real signals, not only zeros
+        alerts_seen += alerts.total()
+    assert signals_seen > alerts_seen > 0  # real signals of both severities, not only zeros
     assert facts.frame["below_minimum"].drop_nulls().len() > 0
 
 

@@ -87,14 +87,13 @@ def test_the_figures_are_those_of_hhb_signals_and_hhb_entitlements(
     signals = cli(world.database, "signals", "--household", world.seed, "--month", "2024-04")
     found = signals["signals"]
     assert found and seed["signals"] == str(len(found))
-    kinds = {SignalKind(s["kind"]) for s in found}
-    urgent = next(k for k in KIND_URGENCY if k in kinds)
-    assert seed["urgent"] == KIND_LABELS[urgent]
-    # the ranking picks a kind of the most severe signal that is open
+    # the most severe open signal, and among those the most urgent kind
     order = list(Severity)
     worst = min(order.index(Severity(s["severity"])) for s in found)
-    assert any(s["kind"] == urgent and order.index(Severity(s["severity"])) == worst
-               for s in found)  # fmt: skip
+    kinds = {SignalKind(s["kind"]) for s in found if order.index(Severity(s["severity"])) == worst}
+    urgent = next(k for k in KIND_URGENCY if k in kinds)
+    marked = " (hoog)" if order[worst] is Severity.ALERT else ""
+    assert seed["urgent"] == KIND_LABELS[urgent] + marked
     loket = cli(world.database, "entitlements", "--household", world.seed, "--year", "2024")
     missed = loket["gemist"]
     assert missed and seed["missed"] == str(len(missed))
@@ -159,3 +158,24 @@ def test_a_coach_without_households_is_told_so(as_user: Login) -> None:
     out = show(as_user("mjansen"))
     assert "nog geen huishoudens" in text_of(out["cl-table"]["children"])
     assert out["cl-year"]["value"] is None
+
+
+def test_a_hoog_signal_comes_before_a_more_urgent_kind_of_let_op() -> None:
+    """A shop's missing payment is *let op*: that household waits behind one whose forecast
+    goes below zero as *hoog*, although a missing payment is the more urgent kind."""
+    from dashboard.caseload_data import CaseloadRow, Sort, _with_facts, sorted_rows
+    from reports.facts import FACTS_SCHEMA, alert_column, signal_column
+
+    def household(code: str, kind: SignalKind, alert: bool) -> CaseloadRow:
+        fact: dict[str, Any] = dict.fromkeys(FACTS_SCHEMA)
+        fact |= {c: 0 for c in FACTS_SCHEMA if c.startswith("open_")}
+        fact |= {"open_signals": 1, signal_column(kind): 1, alert_column(kind): int(alert)}
+        return _with_facts(CaseloadRow(code, dt.date(2024, 1, 1), True), fact)
+
+    shop = household("A-WINKEL", SignalKind.PAYMENT_MISSING, alert=False)
+    forecast = household("B-PROGNOSE", SignalKind.FORECAST_BELOW_ZERO, alert=True)
+    rent = household("C-HUUR", SignalKind.PAYMENT_MISSING, alert=True)
+    ranked = sorted_rows([shop, forecast, rent], Sort.ATTENTION)
+    assert [r.household for r in ranked] == ["C-HUUR", "B-PROGNOSE", "A-WINKEL"]
+    assert (shop.urgent_kind, shop.urgent_alert) == (SignalKind.PAYMENT_MISSING, False)
+    assert (forecast.urgent_kind, forecast.urgent_alert) == (SignalKind.FORECAST_BELOW_ZERO, True)
