@@ -7,8 +7,11 @@ adds
 - the *series*: every expected date of every active or overdue series after ``as_of``, at the
   series' newest level (for a series whose amount varies: its typical amount, the median); a
   payment due but not yet come within the detector's tolerance counts in the first month, a
-  missed one (overdue) is not assumed to come late, an ended series adds nothing. Each series'
-  share per month is in :attr:`Forecast.contributions`;
+  missed one (overdue) is not assumed to come late, an ended series adds nothing. A date that
+  a payment of the same payer already settled (paid early, as a benefit before the holidays,
+  or late; the one-payment-one-date rule of the "payment missing" signal) does not count
+  again: that money is in the balance already. Each series' share per month is in
+  :attr:`Forecast.contributions`;
 - the *other money*: the household's median, over its last twelve complete months
   (:mod:`budget.forecast_history`), of the net flow of the transactions that belong to no
   series (groceries, one-off refunds and bills). The first month gets the part of it for the
@@ -44,8 +47,11 @@ from budget.schedule import (
     day_number,
     expected_days,
     month_index,
+    period_days,
     prepare,
+    step,
 )
+from budget.signal_inputs import later_payments, read_window
 from budget.signals import with_defaults
 
 BAND_Z = 1.2815515655446004
@@ -131,6 +137,7 @@ def forecast(
     ).sort("hix", "sid")
     history = history_of(transactions, table, s, ctx)
     grid = _months(ctx, months)
+    s = _paid_ahead(s, transactions, ctx)
     contributions, per_month = _future(s, grid, months, ctx.height)
     frame = (
         grid.with_columns(series_cents=pl.Series(per_month))
@@ -178,6 +185,50 @@ def _months(ctx: pl.DataFrame, months: int) -> pl.DataFrame:
             "months_ahead": left / MONTH_DAYS,
         }
     )
+
+
+def _paid_ahead(
+    s: pl.DataFrame, transactions: pl.DataFrame | pl.LazyFrame, ctx: pl.DataFrame
+) -> pl.DataFrame:
+    """``s`` with ``d1`` moved past the dates the payer's payments after the series' last one
+    settle: each settles one date, in order, from half a period before it on (see
+    :func:`budget.signal_rules._settled`). Such payments are rare (the detector attaches the
+    ones on time), so this is a join of a few rows and a count."""
+    if s.height == 0:
+        return s
+    kind, d1 = s["kind"].to_numpy(), s["d1"].to_numpy()
+    early = np.ceil(period_days(kind)).astype(np.int64) // 2
+    # only an active series whose next date is within half a period can have been paid ahead
+    # (an overdue one is not expected before as_of anyway); the payments read are those after
+    # its last one from half a period before that date, up to as_of
+    open_ = (s["status"] == "active").to_numpy() & (d1 - early <= s["as_of"].to_numpy())
+    if not open_.any():
+        return s
+    asked = pl.Series(open_)
+    window = (
+        s.with_columns(start=pl.max_horizontal(pl.col("last_day") + 1, pl.Series(d1 - early)))
+        .filter(asked)
+        .group_by("household", "hix")
+        .agg(pl.col("start").min(), end=pl.col("as_of").first())
+    )
+    tx = read_window(transactions, window)
+    later = later_payments(s, tx.with_row_index("txi"), pl.lit(asked))
+    if later.height == 0:
+        return s
+    sid = s["sid"].to_numpy()
+    position = np.zeros(int(sid.max()) + 1, dtype=np.int64)
+    position[sid] = np.arange(len(sid))
+    row = position[later["sid"].to_numpy()]
+    counted = later["day"].to_numpy() >= (d1 - early)[row]
+    settled = np.bincount(row[counted], minlength=s.height)
+    moved = np.flatnonzero(settled)
+    if not len(moved):
+        return s
+    new_d1 = d1.copy()
+    for k in np.unique(settled[moved]):
+        rows = moved[settled[moved] == k]
+        new_d1[rows] = step(kind[rows], d1[rows], int(k))
+    return s.with_columns(d1=pl.Series(new_d1))
 
 
 def _future(

@@ -35,6 +35,12 @@ def prefetch(transactions: pl.DataFrame | pl.LazyFrame, ctx: pl.DataFrame) -> pl
         start=pl.min_horizontal(day_number("since") - LOOKBACK_DAYS, day_number("balance_date")),
         end=day_number("as_of"),
     )
+    return read_window(transactions, window)
+
+
+def read_window(transactions: pl.DataFrame | pl.LazyFrame, window: pl.DataFrame) -> pl.DataFrame:
+    """The transactions of each household of ``window`` (``household, hix, start, end``, day
+    numbers) between its ``start`` and ``end``, as :func:`prefetch` gives them."""
     if window.height == 0:
         window = window.clear()
     lo, hi = window["start"].min(), window["end"].max()
@@ -148,7 +154,14 @@ def _spread(hix: I64) -> npt.NDArray[np.uint64]:
     return out
 
 
-def _late(s: pl.DataFrame, tx: pl.DataFrame) -> pl.DataFrame:
+def later_payments(s: pl.DataFrame, tx: pl.DataFrame, which: pl.Expr) -> pl.DataFrame:
+    """As the late payments of :func:`payments`, for the series ``which`` selects (not only
+    those whose date has passed): what the payer paid after the series' last payment, an early
+    payment of the next date among them; ``sid, txi, day, amount``."""
+    return _late(s, tx, which)
+
+
+def _late(s: pl.DataFrame, tx: pl.DataFrame, which: pl.Expr | None = None) -> pl.DataFrame:
     """Payments of a series' payer after its last payment that the detector did not attach:
     late beyond its tolerance, or a changed amount. A different amount only counts when the
     payer has no other series in that direction (UWV paying two benefits stays two series)."""
@@ -159,10 +172,12 @@ def _late(s: pl.DataFrame, tx: pl.DataFrame) -> pl.DataFrame:
         pl.col("sign").cast(pl.String),
         separator="|",
     ).hash(HASH_SEED)
-    named = s.select("hix", "sid", "d1", "as_of", "last_day", "amount", payer=payer)
+    if which is None:
+        which = pl.col("d1") <= pl.col("as_of")
+    named = s.select("hix", "sid", "last_day", "amount", payer=payer, asked=which)
     sole = named.group_by(key).agg(sole=pl.len() == 1)
     due = (
-        named.filter(pl.col("d1") <= pl.col("as_of"))
+        named.filter("asked")
         .join(sole, on=key)
         .select(*key, "sid", "last_day", "sole", level="amount")
     )

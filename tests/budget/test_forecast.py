@@ -153,6 +153,20 @@ def test_a_missed_payment_is_not_assumed_to_come_late() -> None:
     assert summary["start_cents"] == 100000
 
 
+@pytest.mark.parametrize("early", [8, 12])
+def test_income_paid_early_is_not_expected_again(early: int) -> None:
+    """December's benefit came before the holidays (booked on the 17th or 13th instead of the
+    25th): it is in the balance, so the rest of December expects no more income from UWV."""
+    rows: list[Row] = [(month(m, 25), 150000, "UWV") for m in range(1, 12)]
+    rows.append((month(12, 25) - dt.timedelta(days=early), 150000, "UWV"))
+    rows += [(month(m, 1), -60000, "Portaal") for m in range(1, 13)]
+    months, _, contributions = run(rows, D(2024, 12, 20))
+    december = contributions.filter(pl.col("month") == DECEMBER)
+    assert december.filter(pl.col("label") == "Uitkering UWV").height == 0
+    assert months["series_cents"][0] == 0  # the rest of December: nothing due
+    assert months["series_cents"][1] == 150000 - 60000  # January as usual
+
+
 def test_first_months_below_the_floor_and_the_buffer() -> None:
     rows: list[Row] = [(month(m, 25), 100000, "UWV") for m in range(1, 13)]
     rows += [(month(m, 1), -110000, "Portaal") for m in range(1, 13)]
