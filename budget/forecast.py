@@ -115,6 +115,9 @@ class Forecast:
     months: pl.DataFrame
     contributions: pl.DataFrame
     summary: pl.DataFrame
+    next_dates: pl.DataFrame
+    """``household, series, next_date``: the first date each series is expected on after the
+    dates its payments settled (``expected_next_date``, moved past a date paid early)."""
 
 
 def forecast(
@@ -161,7 +164,10 @@ def forecast(
     )
     out = frame.select([pl.col(c).cast(t) for c, t in FORECAST_SCHEMA.items()])
     contrib = contributions.select([pl.col(c).cast(t) for c, t in CONTRIBUTION_SCHEMA.items()])
-    return Forecast(out, contrib, _summary(frame, ctx, history))
+    next_dates = s.select(
+        "household", "series", next_date=pl.col("d1").cast(pl.Int32).cast(pl.Date)
+    )
+    return Forecast(out, contrib, _summary(frame, ctx, history), next_dates)
 
 
 def _months(ctx: pl.DataFrame, months: int) -> pl.DataFrame:

@@ -270,16 +270,29 @@ def _payments(frame: pl.DataFrame, label: str = "counterparty_name") -> tuple[Pa
     return tuple(Payment(d, str(n), int(a)) for d, n, a in rows.iter_rows())
 
 
-def fixed_costs_due(series: pl.DataFrame, as_of: dt.date, month_end: dt.date) -> list[Payment]:
+def fixed_costs_due(
+    series: pl.DataFrame,
+    as_of: dt.date,
+    month_end: dt.date,
+    next_dates: pl.DataFrame | None = None,
+) -> list[Payment]:
     """The expected payments of live fixed-cost series after ``as_of`` up to ``month_end``.
 
     The rule for a date already due is :func:`budget.forecast.forecast`'s (``_future``): an
     active series whose payment is due but within its tolerance pays on the next day, an
-    overdue one is not assumed to come late, an ended one adds nothing.
+    overdue one is not assumed to come late, an ended one adds nothing; a date already paid
+    (early) is not due again (the forecast's ``next_dates``).
     """
     table = prepare(series).frame.filter(
         pl.col("fixed") & (pl.col("sign") < 0) & (pl.col("status") != "ended")
     )
+    if next_dates is not None and table.height:
+        moved = next_dates.select("series", d2=pl.col("next_date").cast(pl.Int32).cast(pl.Int64))
+        table = (
+            table.join(moved, on="series", how="left", maintain_order="left")
+            .with_columns(d1=pl.coalesce("d2", "d1"))
+            .drop("d2")
+        )
     if table.height == 0 or as_of >= month_end:
         return []
     first = (as_of - dt.date(1970, 1, 1)).days + 1
@@ -399,7 +412,7 @@ def month_view(
         as_of=as_of,
         income=_payments(in_month.filter((pl.col("amount_cents") > 0) & rubriek.is_in(_INCOME))),
         fixed_paid=_payments(in_month.filter((pl.col("amount_cents") < 0) & rubriek.is_in(_FIXED))),
-        fixed_due=tuple(fixed_costs_due(series, as_of, month_end)),
+        fixed_due=tuple(fixed_costs_due(series, as_of, month_end, fc.next_dates)),
         budget=budget,
         budget_missing=missing,
         week_start=week_start,

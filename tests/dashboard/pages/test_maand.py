@@ -20,6 +20,7 @@ from store.classification import classified_transactions
 from store.db import session_scope
 from store.households import create_household
 from store.models import AuditEvent
+from tests.budget.test_signals import Row, frame, month, series_of
 from tests.dashboard.conftest import Login, World
 from tests.dashboard.dashclient import DashClient, text_of
 from tests.dashboard.test_access import open_page
@@ -148,3 +149,20 @@ def test_a_participant_lands_on_their_month_and_the_other_roles_on_the_start_pag
         start = open_page(as_user(username), "/")
         assert f"Welkom, {username}" in start and "Ga naar" in start
         assert "Mijn maand" not in start and "Signalen" not in start
+
+
+def test_rent_paid_early_is_not_still_to_pay_this_month() -> None:
+    """The month page's "nog te betalen" list follows the forecast: October's rent, paid on
+    the 13th instead of the 25th, is not listed again."""
+    rows: list[Row] = [(month(m, 25), -60000, "Portaal") for m in range(1, 10)]
+    rows += [(month(m, 10), 150000, "UWV") for m in range(1, 11)]
+    rows.append((month(10, 13), -60000, "Portaal"))
+    as_of = month(10, 15)
+    tx = frame(rows)
+    series = series_of(tx, as_of)
+    fc = forecast(series, tx, household_context("h1", as_of), months=2)
+    assert data.fixed_costs_due(series, as_of, month(10, 31)) != []  # by the detector's date alone
+    assert data.fixed_costs_due(series, as_of, month(10, 31), fc.next_dates) == []
+    november = data.fixed_costs_due(series, month(10, 31), month(11, 30), fc.next_dates)
+    assert [p.amount_cents for p in november] == [-60000]  # on the detector's calendar scale
+    assert month(11, 24) <= november[0].day <= month(11, 25)  # the 25th of 31 days: the 24th
