@@ -45,9 +45,9 @@ from budget.forecast_history import history as history_of
 from budget.periods import MONTH_DAYS
 from budget.schedule import (
     day_number,
+    early_days,
     expected_days,
     month_index,
-    period_days,
     prepare,
     step,
 )
@@ -197,13 +197,13 @@ def _paid_ahead(
     s: pl.DataFrame, transactions: pl.DataFrame | pl.LazyFrame, ctx: pl.DataFrame
 ) -> pl.DataFrame:
     """``s`` with ``d1`` moved past the dates the payer's payments after the series' last one
-    settle: each settles one date, in order, from half a period before it on (see
-    :func:`budget.signal_rules._settled`). Such payments are rare (the detector attaches the
+    settle: each settles one date, in order, from :func:`budget.schedule.early_days` before it
+    on (see :func:`budget.signal_rules._settled`). Such payments are rare (the detector attaches the
     ones on time), so this is a join of a few rows and a count."""
     if s.height == 0:
         return s
     kind, d1 = s["kind"].to_numpy(), s["d1"].to_numpy()
-    early = np.ceil(period_days(kind)).astype(np.int64) // 2
+    early = early_days(kind)
     # only an active series whose next date is within half a period can have been paid ahead
     # (an overdue one is not expected before as_of anyway); the payments read are those after
     # its last one from half a period before that date, up to as_of

@@ -278,6 +278,14 @@ def tolerance(kind: I64) -> I64:
     return out
 
 
+def early_days(kind: I64) -> I64:
+    """How many days before its expected date a payment may come and still settle that date
+    (half a period: a benefit paid before the holidays), the same for the signals and the
+    forecast."""
+    out: I64 = np.ceil(P[kind]).astype(np.int64) // 2
+    return out
+
+
 def period_days(kind: I64) -> npt.NDArray[np.float64]:
     out: npt.NDArray[np.float64] = P[kind]
     return out

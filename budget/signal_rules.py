@@ -37,7 +37,16 @@ import polars as pl
 
 from budget import signal_text as txt
 from budget.periods import MONTHLY_FACTOR, PERIODICITIES
-from budget.schedule import I64, B, SeriesTable, expected_days, period_days, step, tolerance
+from budget.schedule import (
+    I64,
+    B,
+    SeriesTable,
+    early_days,
+    expected_days,
+    period_days,
+    step,
+    tolerance,
+)
 from budget.signal_inputs import SHIFT, count_between, series_day_keys
 from budget.signals import Severity, SignalKind
 
@@ -91,14 +100,15 @@ def missing_and_stopped(
     # is not taken for an early payment of the window's first date; only where the payments
     # read (LOOKBACK_DAYS before the window) reach back to its own early ones (not for a
     # yearly series, whose date before would take the window's early payment as its own)
-    visible = since - LOOKBACK_DAYS + period // 2
+    early = early_days(kind)
+    visible = since - LOOKBACK_DAYS + early
     before = np.minimum(start, np.maximum(start - period, np.maximum(first, visible)))
     idx, day, _ = expected_days(kind, d1, before, end + 2 * period)
     nxt = np.append(day[1:], 0)[: len(day)]
     has_next = np.append(idx[1:] == idx[:-1], False)[: len(idx)]
     idx, day, nxt = idx[has_next], day[has_next], nxt[has_next]
     pay_keys = series_day_keys(pays["sid"].to_numpy(), pays["day"].to_numpy())
-    settled = _settled(pay_keys, s["sid"].to_numpy()[idx], idx, day, nxt, tol[idx], period[idx])
+    settled = _settled(pay_keys, s["sid"].to_numpy()[idx], idx, day, nxt, tol[idx], early[idx])
     cand = (day >= start[idx]) & (day <= end[idx])
     idx, day, covered = idx[cand], day[cand], settled[cand]
     sid = s["sid"].to_numpy()[idx]
@@ -170,11 +180,11 @@ def missing_and_stopped(
     return [missing, stop]
 
 
-def _settled(pay_keys: I64, sid: I64, idx: I64, day: I64, nxt: I64, tol: I64, period: I64) -> B:
+def _settled(pay_keys: I64, sid: I64, idx: I64, day: I64, nxt: I64, tol: I64, early: I64) -> B:
     """Which expected dates a payment settles, each payment settling one date at most.
 
-    Date ``d`` (next date ``n``) can be settled by a payment from half a period before ``d``
-    (early: a benefit paid before the holidays) up to the detector's tolerance before ``n``
+    Date ``d`` (next date ``n``) can be settled by a payment from ``early`` days before ``d``
+    (:func:`budget.schedule.early_days`) up to the detector's tolerance before ``n``
     (late, but before the next one is due). The windows of neighbouring dates overlap, so the
     dates of a series take, in order, the earliest payment in their window that no earlier
     date took; for windows ordered like these that settles as many dates as any assignment
@@ -182,7 +192,7 @@ def _settled(pay_keys: I64, sid: I64, idx: I64, day: I64, nxt: I64, tol: I64, pe
     returns them. Positions in ``pay_keys`` stand for payments: one searchsorted per window
     edge, then one vectorised step per date rank across all series.
     """
-    lo = np.searchsorted(pay_keys, series_day_keys(sid, day - period // 2))
+    lo = np.searchsorted(pay_keys, series_day_keys(sid, day - early))
     hi = np.searchsorted(pay_keys, series_day_keys(sid, nxt - tol))
     settled = np.zeros(len(day), dtype=bool)
     if not len(day):
