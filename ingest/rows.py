@@ -67,8 +67,14 @@ def account_key(account: str) -> str:
 
 class StreamRestart(Exception):
     """A streaming reader met what only the whole-file reader handles (e.g. a CAMT statement
-    whose account or balances come after its entries); the store starts over without streaming.
+    whose account or balances come after its entries); the store starts over without streaming,
+    or with ``instead`` where the reader names another way to read the file (a CSV export that
+    turned out not to be in date order halfway through its pipelined read).
     """
+
+    def __init__(self, instead: Extraction | None = None) -> None:
+        super().__init__()
+        self.instead = instead
 
 
 class Opened(NamedTuple):

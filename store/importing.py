@@ -222,22 +222,33 @@ def store_extraction(
     A streaming reader that meets something only the whole-file reader handles (a statement
     header written after its entries) asks for a restart: the savepoint is rolled back and the
     file is stored again from ``fallback``, a whole-file extraction. So is a file of moderate
-    size the stream finds unreadable (see :data:`RETRY_WHOLE_BYTES`).
+    size the stream finds unreadable (see :data:`RETRY_WHOLE_BYTES`). A reader that names
+    another streaming read of the file instead (a CSV export that was not in date order after
+    all) is rolled back the same way and the file stored again by that one.
     """
     _begin(session)
+    current = extraction
     try:
-        with session.begin_nested():
-            return _store(
-                session, household, extraction, source, filename, importer_name, actor, progress
-            )
-    except StreamRestart:
-        if fallback is None:
-            raise
-    except IngestError:
-        if fallback is None or source.size > RETRY_WHOLE_BYTES:
-            raise
+        while True:
+            try:
+                with session.begin_nested():
+                    return _store(
+                        session, household, current, source, filename, importer_name, actor,
+                        progress,
+                    )  # fmt: skip
+            except StreamRestart as restart:
+                if restart.instead is None:
+                    if fallback is None:
+                        raise
+                    break
+                current.close()
+                current = restart.instead
+            except IngestError:
+                if fallback is None or source.size > RETRY_WHOLE_BYTES:
+                    raise
+                break
     finally:
-        extraction.close()
+        current.close()
     with session.begin_nested():
         return _store(
             session, household, fallback(), source, filename, importer_name, actor, progress

@@ -12,6 +12,15 @@ objects exist for one batch at a time.
 Whatever the columnar reader would hand to the row engine (an odd header, blank lines, ragged
 or oddly quoted rows, values it cannot prove it reads right) makes the stream ask for a restart
 without streaming, which then reads the file whole as before.
+
+A large export of one account in date order, which is what banks write, does not wait for the
+whole table (:meth:`CsvExtraction._pipelined`): its first and last pieces are converted first,
+which gives the direction (newest first or oldest first) and the opening and closing balance
+every row carries, then the pieces are converted in the order their rows go out while the store
+inserts the rows of the pieces before. A file that turns out otherwise halfway (a second
+account, a date out of order, a piece the columnar reader cannot read) asks the store to start
+over with the table read whole (:class:`ingest.rows.StreamRestart` with ``instead``), which
+decides and reports exactly as before.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -61,6 +71,15 @@ AHEAD = 3
 """Pieces read but not yet converted or collected, at most (each a few times 4 MiB while it is
 converted), so memory stays bounded for any file size."""
 
+PIPELINE_CONVERTERS = 1
+"""Threads converting pieces while rows go out (:meth:`CsvExtraction._pipelined`): one piece's
+polars work already uses both cores at times, and the importing thread, which turns rows into
+batches and stores them, needs one. With two converters the import was 4 % faster than reading
+the table whole, with one 7 % (12 alternating runs of 100 000 ING rows, faster in 10 of 12)."""
+
+PIPELINE_AHEAD = 2
+"""Pieces converted or being converted ahead of the one whose rows go out."""
+
 READ_AHEAD_BYTES = 1 << 20
 """Files from this size are read on a thread from :meth:`CsvExtraction.start` on; for smaller
 ones a thread's start costs more than the overlap gains."""
@@ -70,6 +89,46 @@ def streams(d: Dialect, head: bytes) -> bool:
     """Whether files of ``d`` starting with ``head`` can be streamed at all: the columnar
     dialects with their own account column, in an 8-bit encoding or UTF-8."""
     return d.account is not None and not head.startswith(_UTF16)
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """Where a piece of whole lines lies in the file, and how many lines come before it."""
+
+    index: int
+    start: int
+    end: int
+    lines_before: int
+
+
+def _spans(source: Source, skip: int) -> list[_Span]:
+    """The pieces :func:`_pieces` reads, as places in the file (read once, nothing kept)."""
+    spans: list[_Span] = []
+    lines = 0
+    rest = b""
+    position = skip
+    with source.open() as stream:
+        stream.seek(skip)
+        while block := stream.read(PIECE):
+            position += len(block)
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                rest = block
+                continue
+            start = position - len(block)
+            spans.append(_Span(len(spans), start, start + cut, lines))
+            lines += block.count(b"\n", 0, cut)
+            rest = block[cut:]
+    if rest:
+        spans.append(_Span(len(spans), position - len(rest), position, lines))
+    return spans
+
+
+def _piece(source: Source, span: _Span) -> bytes:
+    with source.open() as stream:
+        stream.seek(span.start)
+        return stream.read(span.end - span.start)
 
 
 def _pieces(source: Source, skip: int) -> Iterator[bytes]:
@@ -92,32 +151,49 @@ def _pieces(source: Source, skip: int) -> Iterator[bytes]:
 class CsvExtraction(Extraction):
     """The streaming extraction of one CSV export by one dialect's importer.
 
-    It is not worth a worker process: reading is polars (several threads already) and the
-    whole file is read before the first row can go out, so storing could not overlap it. What
-    can overlap is the import's start: :meth:`start` reads the table on a thread while the
-    importing thread hashes the file and keeps its compressed copy (polars, hashlib and zlib
-    all work without the GIL), so a large export's table is ready, or nearly, when its rows
-    are asked for. Its pieces are converted two at a time (:meth:`_read`): one piece's polars
-    work alone keeps only about 1.3 cores busy.
+    It is not worth a worker process: reading is polars (several threads already), which runs
+    without the GIL next to the importing thread. Once the store calls :meth:`start` (files of
+    :data:`READ_AHEAD_BYTES` and more), a one-account export in date order is read pipelined
+    (:meth:`_pipelined`): its first and last pieces are converted while the importing thread
+    hashes the file and keeps its compressed copy, and rows go out while later pieces are
+    converted. For 1 000 000 ING rows that lowered the peak memory from 600 to 450 MB, since
+    the whole table is never held. Without :meth:`start`, or when ``pipelined`` is off (the
+    store's second try after a pipelined read broke off), the table is read whole first: its
+    pieces are converted two at a time (:meth:`_read`), because one piece's polars work alone
+    keeps only about 1.3 cores busy, on a thread from :meth:`start` on.
     """
 
     parallel = False
 
-    def __init__(self, importer: CsvImporter, source: Source, filename: str) -> None:
+    def __init__(
+        self, importer: CsvImporter, source: Source, filename: str, *, pipelined: bool = True
+    ) -> None:
         d = importer.dialect
         super().__init__(SourceFormat.CSV, d.bank, d.name)
+        self.importer = importer
         self.dialect_spec = d
         self.source = source
         self.filename = filename
+        self.pipelined = pipelined
+        """Whether :meth:`start` may begin the pipelined read (else the table is read whole)."""
+        self.pieces_pipelined = 0
+        """Pieces the pipelined read took in order (for tests)."""
         self._ahead: threading.Thread | None = None
         self._read_ahead: list[pl.DataFrame | BaseException] = []
+        self._pool: ThreadPoolExecutor | None = None
+        self._ends: Future[_Ends] | None = None
 
     def start(self) -> None:
-        if self._ahead is None and self.source.size >= READ_AHEAD_BYTES:
-            self._ahead = threading.Thread(
-                target=self._read_table, name="csv-read-ahead", daemon=True
-            )
-            self._ahead.start()
+        if self._ahead is not None or self._pool is not None:
+            return
+        if self.source.size < READ_AHEAD_BYTES:
+            return
+        if self.pipelined:
+            self._pool = ThreadPoolExecutor(PIPELINE_CONVERTERS, thread_name_prefix="csv-piece")
+            self._ends = self._pool.submit(self._convert_ends)
+            return
+        self._ahead = threading.Thread(target=self._read_table, name="csv-read-ahead", daemon=True)
+        self._ahead.start()
 
     def _read_table(self) -> None:
         try:
@@ -126,6 +202,9 @@ class CsvExtraction(Extraction):
             self._read_ahead.append(exc)
 
     def batches(self) -> Iterator[RowBatch]:
+        if self._ends is not None:
+            yield from self._pipelined(self._ends)
+            return
         if self._ahead is None:
             frame = self._table()
         else:
@@ -139,6 +218,12 @@ class CsvExtraction(Extraction):
     def close(self) -> None:
         if self._ahead is not None:
             self._ahead.join()  # a failed import returns only once the thread is done reading
+        self._stop_pool()
+
+    def _stop_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _table(self) -> pl.DataFrame:
         """The whole file as one typed table (columns :data:`TX_FIELDS`), in file order."""
@@ -207,6 +292,112 @@ class CsvExtraction(Extraction):
         if converted is None:
             raise StreamRestart
         return converted
+
+    # the pipelined read ---------------------------------------------------------------------
+    def _skip(self) -> int:
+        return 3 if self.source.head(3).startswith(codecs.BOM_UTF8) else 0
+
+    def _convert_span(self, span: _Span) -> pl.DataFrame:
+        """One piece, read as UTF-8 (a file in the fallback encoding fails here: the table
+        read whole then tries both, as it always did)."""
+        piece = _piece(self.source, span)
+        return self._convert(piece, "utf-8", span.lines_before, span.index == 0)
+
+    def _convert_ends(self) -> _Ends:
+        """Find the pieces and start converting the first and the last (on the pool)."""
+        assert self._pool is not None
+        spans = _spans(self.source, self._skip())
+        if not spans:
+            return _Ends(spans, None, None)
+        first = self._pool.submit(self._convert_span, spans[0])
+        last = self._pool.submit(self._convert_span, spans[-1]) if len(spans) > 1 else first
+        return _Ends(spans, first, last)
+
+    def _pipelined(self, started: Future[_Ends]) -> Iterator[RowBatch]:
+        """The rows of a one-account, date-ordered export while its pieces are converted.
+
+        The first and last pieces decide the direction and the balances (:class:`_Plan`);
+        the others are converted, at most :data:`PIPELINE_AHEAD` ahead, in the order their
+        rows go out. Rows, statement and problems are exactly those :meth:`_emit` makes of the
+        whole table. A file the two ends do not settle goes to the whole table at once, and so
+        does one whose break shows before its first batch went out; after that, through the
+        store's restart.
+        """
+        try:
+            plan = _Plan.of(started.result())
+            if plan is None:
+                self._stop_pool()
+                yield from self._emit(self._table())
+                return
+            yield from self._pipeline(plan)
+        except _Broken:
+            raise StreamRestart(
+                instead=CsvExtraction(self.importer, self.source, self.filename, pipelined=False)
+            ) from None
+        finally:
+            self._stop_pool()
+
+    def _pipeline(self, plan: _Plan) -> Iterator[RowBatch]:
+        pool = self._pool
+        assert pool is not None
+        batcher = Batcher()
+        batcher.open(plan.account, plan.currency, plan.line)
+        problems: list[Problem] = []
+        carry: pl.DataFrame | None = None
+        previous_day: Any = None
+        rows = 0
+        total = max(sum(span.end - span.start for span in plan.order), 1)
+        done = 0
+        pending: deque[Future[pl.DataFrame]] = deque()
+        submitted = 0
+        yielded = False
+        for span in plan.order:
+            while submitted < len(plan.order) and len(pending) <= PIPELINE_AHEAD:
+                upcoming = plan.order[submitted]
+                found = plan.ready.pop(upcoming.index, None)
+                pending.append(found or pool.submit(self._convert_span, upcoming))
+                submitted += 1
+            try:
+                frame = pending.popleft().result()
+                chronological = plan.check(frame, previous_day)
+            except (_Broken, IngestError, StreamRestart, UnicodeDecodeError):
+                if yielded:
+                    raise _Broken from None
+                for future in pending:
+                    future.cancel()
+                self._stop_pool()
+                yield from self._emit(self._table())
+                return
+            self.pieces_pipelined += 1
+            progress = self.source.size * done // total
+            done += span.end - span.start
+            if not chronological.height:
+                continue
+            previous_day = chronological.get_column("booking_date")[-1]
+            rows += chronological.height
+            if plan.opening is not None:
+                small = chronological.select("balance_after_cents", "amount_cents", "line")
+                if carry is not None:
+                    small = pl.concat([carry, small])
+                problems += _balance_problems(small, self.filename)
+                carry = small.tail(1)
+            for start in range(0, chronological.height, BATCH_ROWS):
+                piece = chronological.slice(start, BATCH_ROWS).with_columns(_ISO_DAYS)
+                columns: list[Any] = [piece.get_column(name).to_list() for name in TX_FIELDS]
+                batcher.add_columns(plan.account, plan.opening, plan.closing, columns)
+                if batcher.full:
+                    batch = batcher.take(progress)
+                    if batch is not None:
+                        yielded = True
+                        yield batch
+        last = batcher.take(self.source.size)
+        if last is not None:
+            yield last
+        d = self.dialect_spec
+        if d.problems_note:
+            problems.insert(0, Problem(self.filename, 1, d.problems_note))
+        self.statements = [plan.head(rows)]
+        self.problems = problems
 
     def _emit(self, frame: pl.DataFrame) -> Iterator[RowBatch]:
         d = self.dialect_spec
@@ -300,10 +491,117 @@ class _Order:
                 piece = self.group.slice(n - start - length, length).reverse()
             else:
                 piece = self.group.slice(start, length)
-            yield piece.with_columns(
-                pl.col("booking_date").dt.strftime("%Y-%m-%d"),
-                pl.col("value_date").dt.strftime("%Y-%m-%d"),
-            )
+            yield piece.with_columns(_ISO_DAYS)
+
+
+_ISO_DAYS = (
+    pl.col("booking_date").dt.strftime("%Y-%m-%d"),
+    pl.col("value_date").dt.strftime("%Y-%m-%d"),
+)
+"""The two dates as the ISO text batches carry."""
+
+
+class _Broken(Exception):
+    """A piece broke what the pipelined read assumed (see :meth:`_Plan.check`)."""
+
+
+@dataclass(slots=True)
+class _Ends:
+    """The pieces of a file and the conversions of its first and last piece (the same one
+    when there is only one)."""
+
+    spans: list[_Span]
+    first: Future[pl.DataFrame] | None
+    last: Future[pl.DataFrame] | None
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What the first and last piece of a one-account export tell before the rest is read:
+    the account, the direction and the statement's balances, which every row carries."""
+
+    raw_account: str
+    """The account as the rows state it (every piece must state only this one)."""
+    account: str
+    currency: str
+    line: int
+    backwards: bool
+    first_day: Any
+    last_day: Any
+    opening: int | None
+    closing: int | None
+    order: list[_Span]
+    """The pieces in the order their rows go out (the statement's, oldest first)."""
+    ready: dict[int, Future[pl.DataFrame]]
+    """Conversions already started, by piece."""
+
+    @classmethod
+    def of(cls, ends: _Ends) -> _Plan | None:
+        """The plan, or ``None`` where only the whole table can tell: a piece that does not
+        convert, more than one account at the ends, or a first and last row of the same day
+        (then :func:`_chronological` weighs the balances of every row)."""
+        if ends.first is None or ends.last is None:
+            return None
+        try:
+            first, last = ends.first.result(), ends.last.result()
+        except (IngestError, StreamRestart, UnicodeDecodeError):
+            return None
+        if not first.height or not last.height:
+            return None
+        accounts = pl.concat([first.get_column("account"), last.get_column("account")])
+        if accounts.null_count() or accounts.n_unique() != 1:
+            return None
+        start, end = first.get_column("booking_date")[0], last.get_column("booking_date")[-1]
+        if start == end:
+            return None
+        backwards = start > end
+        oldest = last.row(-1, named=True) if backwards else first.row(0, named=True)
+        newest = first.row(0, named=True) if backwards else last.row(-1, named=True)
+        opening = closing = None
+        if oldest["balance_after_cents"] is not None and newest["balance_after_cents"] is not None:
+            opening = oldest["balance_after_cents"] - oldest["amount_cents"]
+            closing = newest["balance_after_cents"]
+        spans = ends.spans
+        return cls(
+            raw_account=accounts[0],
+            account=account_key(accounts[0]),
+            currency=oldest["currency"],
+            line=int(first.get_column("line").min()),  # type: ignore[arg-type]
+            backwards=backwards,
+            first_day=oldest["booking_date"],
+            last_day=newest["booking_date"],
+            opening=opening,
+            closing=closing,
+            order=spans[::-1] if backwards else list(spans),
+            ready={spans[0].index: ends.first, spans[-1].index: ends.last},
+        )
+
+    def check(self, frame: pl.DataFrame, previous_day: Any) -> pl.DataFrame:
+        """A piece's rows oldest first, if it has only the plan's account and its days
+        follow on from ``previous_day`` in order; else :class:`_Broken`."""
+        if not frame.height:
+            return frame
+        accounts = frame.get_column("account")
+        if accounts.null_count() or accounts.n_unique() != 1 or accounts[0] != self.raw_account:
+            raise _Broken
+        ordered = frame.reverse() if self.backwards else frame
+        days = ordered.get_column("booking_date")
+        if not days.is_sorted() or (previous_day is not None and days[0] < previous_day):
+            raise _Broken
+        return ordered
+
+    def head(self, rows: int) -> StatementHead:
+        return StatementHead(
+            self.account,
+            self.currency,
+            None,
+            self.opening,
+            self.first_day if self.opening is not None else None,
+            self.closing,
+            self.last_day if self.closing is not None else None,
+            rows,
+            self.line,
+        )
 
 
 def _by_account(frame: pl.DataFrame) -> list[pl.DataFrame]:

@@ -60,10 +60,20 @@ def whole(path: Path) -> dict[str, Any]:
 
 
 def outcome(extraction: Extraction) -> dict[str, Any] | str:
+    """What the store keeps: a restart that names another read of the file is followed (the
+    store rolls back what the first read stored), one that does not sends it to the whole-file
+    reader."""
     try:
         return drain(extraction)
-    except StreamRestart:
-        return "restart"
+    except StreamRestart as restart:
+        if restart.instead is None:
+            return "restart"
+        extraction.close()
+        restart.instead.start()
+        try:
+            return outcome(restart.instead)
+        finally:
+            restart.instead.close()
     except IngestError as exc:
         return f"error: {exc}"
 

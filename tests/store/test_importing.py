@@ -483,3 +483,31 @@ def test_a_csv_export_read_ahead_stores_the_same_and_reports_its_errors(
     assert caught.value.file == "kapot.csv" and caught.value.line > 1
     assert count(db, Transaction) == stored
     assert count(db, Import) == 1
+
+
+@pytest.mark.parametrize("how", ["date out of order", "second account"])
+def test_a_csv_export_that_breaks_its_order_halfway_is_stored_once_as_read_whole(
+    db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """Rows of the pipelined read were stored before the break was met: the store rolls them
+    back and stores the file as the whole table gives it, once."""
+    import ingest.csvbanks.stream as csv_stream
+    import ingest.rows
+    from tests.ingest.test_csv_pipeline import _break, export
+
+    monkeypatch.setattr(csv_stream, "PIECE", 2048)
+    monkeypatch.setattr(csv_stream, "BATCH_ROWS", 40)
+    monkeypatch.setattr(ingest.rows.Batcher.__init__, "__defaults__", (40,))
+    monkeypatch.setattr(csv_stream, "READ_AHEAD_BYTES", 0)
+    path = tmp_path / "export.csv"
+    path.write_bytes(_break(export("ing-nl"), how))
+    summary = from_disk(db, path)
+    assert (summary.n_added, summary.n_duplicates) == (300, 0)
+    assert (count(db, Transaction), count(db, Import)) == (300, 1)
+    pipelined = rows(db)
+    with session_scope(db) as session:
+        session.execute(delete(Transaction))
+        session.execute(delete(StatementRow))
+    monkeypatch.setattr(csv_stream, "READ_AHEAD_BYTES", 1 << 40)  # the table read whole
+    assert from_disk(db, path).n_added == 300
+    assert rows(db) == pipelined
