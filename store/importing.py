@@ -14,8 +14,11 @@ transaction of the same account, including deleted ones: the database's unique k
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import sqlite3
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,7 +33,7 @@ from ingest.model import ACCOUNT_NOT_STATED, ExtractResult, Problem, Severity
 from ingest.rows import Extraction, Opened, ResultExtraction, StatementHead, StreamRestart
 from ingest.source import HEAD, Source
 from ingest.text import is_iban, normalize_iban
-from ingest.worker import WORKER_MIN_BYTES, WorkerExtraction
+from ingest.worker import GC_THRESHOLD, WORKER_MIN_BYTES, WorkerExtraction
 from store.batch_writer import BatchWriter
 from store.benefits import relink, store_benefit_file
 from store.households import get_household
@@ -226,6 +229,24 @@ def store_extraction(
     another streaming read of the file instead (a CSV export that was not in date order after
     all) is rolled back the same way and the file stored again by that one.
     """
+    with _rare_collections():
+        return _store_retrying(
+            session, household, extraction, source, filename, importer_name, actor, progress,
+            fallback,
+        )  # fmt: skip
+
+
+def _store_retrying(
+    session: Session,
+    household: Household,
+    extraction: Extraction,
+    source: Source,
+    filename: str,
+    importer_name: str,
+    actor: str,
+    progress: Progress | None,
+    fallback: Callable[[], Extraction] | None,
+) -> ImportSummary:
     _begin(session)
     current = extraction
     try:
@@ -253,6 +274,36 @@ def store_extraction(
         return _store(
             session, household, fallback(), source, filename, importer_name, actor, progress
         )
+
+
+_COLLECTING = threading.Lock()
+_IMPORTS_RUNNING = 0
+_THRESHOLD_BEFORE: tuple[int, int, int] = gc.get_threshold()
+
+
+@contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Run the garbage collector's youngest generation every :data:`GC_THRESHOLD` container
+    allocations instead of every 700 while files are imported (as the worker process does).
+
+    Storing makes and drops a tuple per row and lists per batch, no reference cycles to speak
+    of, so the default collected hundreds of times per 100 000 rows for nothing: the CSV
+    import was 4 % faster without (10 alternating pairs, faster in 7). The setting is the
+    process's, so the first import to start raises it and the last to end restores it.
+    """
+    global _IMPORTS_RUNNING, _THRESHOLD_BEFORE
+    with _COLLECTING:
+        if _IMPORTS_RUNNING == 0:
+            _THRESHOLD_BEFORE = gc.get_threshold()
+            gc.set_threshold(GC_THRESHOLD, *_THRESHOLD_BEFORE[1:])
+        _IMPORTS_RUNNING += 1
+    try:
+        yield
+    finally:
+        with _COLLECTING:
+            _IMPORTS_RUNNING -= 1
+            if _IMPORTS_RUNNING == 0:
+                gc.set_threshold(*_THRESHOLD_BEFORE)
 
 
 def _begin(session: Session) -> None:

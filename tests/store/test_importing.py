@@ -511,3 +511,22 @@ def test_a_csv_export_that_breaks_its_order_halfway_is_stored_once_as_read_whole
     monkeypatch.setattr(csv_stream, "READ_AHEAD_BYTES", 1 << 40)  # the table read whole
     assert from_disk(db, path).n_added == 300
     assert rows(db) == pipelined
+
+
+def test_an_import_collects_garbage_rarely_and_leaves_the_setting_as_it_was(
+    db: Engine, tmp_path: Path
+) -> None:
+    import gc
+
+    from ingest.worker import GC_THRESHOLD
+
+    before = gc.get_threshold()
+    during: list[int] = []
+    from_disk(db, STREAMED[0], progress=lambda _: during.append(gc.get_threshold()[0]))
+    assert during and set(during) == {GC_THRESHOLD}
+    assert gc.get_threshold() == before
+    bad = tmp_path / "kapot.xml"
+    bad.write_bytes(STREAMED[0].read_bytes()[:-200])
+    with pytest.raises(IngestError):
+        from_disk(db, bad)
+    assert gc.get_threshold() == before
