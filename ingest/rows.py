@@ -345,9 +345,11 @@ class Extraction(ABC):
     format: SourceFormat
     bank: str
     dialect: str
-    parallel = True
-    """Whether reading this kind of file in a worker process pays (the reader is CPU-bound
-    Python); a reader that is mostly polars, which uses every core already, does not."""
+    worker_from: int | None = None
+    """File size in bytes from which reading in a worker process (:mod:`ingest.worker`) pays,
+    or ``None`` for never (a reader that is mostly polars, which uses every core already).
+    The worker's start, about 0.25 s for an interpreter with polars and lxml, has to be won
+    back by parsing beside the storing, so the size depends on how much CPU a byte costs."""
 
     def __init__(self, format: SourceFormat, bank: str, dialect: str) -> None:
         self.format = format

@@ -34,10 +34,6 @@ from ingest.errors import IngestError
 from ingest.rows import Batcher, Extraction, RowBatch, StreamRestart
 from ingest.source import Source
 
-WORKER_MIN_BYTES = 4 << 20
-"""Files from this size get a worker: below it the worker's start (about 0.1 s) costs more
-than the overlap gains."""
-
 QUEUE = 6
 """Batches that may wait in the parent (about 1 MB each)."""
 

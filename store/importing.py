@@ -33,7 +33,7 @@ from ingest.model import ACCOUNT_NOT_STATED, ExtractResult, Problem, Severity
 from ingest.rows import Extraction, Opened, ResultExtraction, StatementHead, StreamRestart
 from ingest.source import HEAD, Source
 from ingest.text import is_iban, normalize_iban
-from ingest.worker import GC_THRESHOLD, WORKER_MIN_BYTES, WorkerExtraction
+from ingest.worker import GC_THRESHOLD, WorkerExtraction
 from store.batch_writer import BatchWriter
 from store.benefits import relink, store_benefit_file
 from store.households import get_household
@@ -144,7 +144,7 @@ def _extraction(
     if streamed is None:
         return _classic(importer, source, filename, account)
     if worker is None:
-        worker = streamed.parallel and source.size >= WORKER_MIN_BYTES
+        worker = streamed.worker_from is not None and source.size >= streamed.worker_from
     if worker and source.path is not None:
         return WorkerExtraction(streamed, importer, source.path, filename)
     return streamed

@@ -73,6 +73,11 @@ def _streamed(
 class CamtExtraction(Extraction):
     """The streaming extraction of one camt.053 XML document."""
 
+    worker_from = 40 << 20
+    """Measured (median of 5, one process against a worker): 34 MB (40 000 entries) 0.67
+    against 0.75 s, 68 MB 1.45 against 1.20 s; with the worker from 4 MB on, as before, an
+    8.5 MB file took 0.46 s instead of 0.20."""
+
     def __init__(self, source: Source, filename: str, *, fast: bool = True) -> None:
         super().__init__(SourceFormat.CAMT053, "ISO 20022", "camt.053")
         self.source = source

@@ -163,7 +163,7 @@ class CsvExtraction(Extraction):
     keeps only about 1.3 cores busy, on a thread from :meth:`start` on.
     """
 
-    parallel = False
+    worker_from = None
 
     def __init__(
         self, importer: CsvImporter, source: Source, filename: str, *, pipelined: bool = True

@@ -61,6 +61,10 @@ def _slices(block: Block, text: str, size: int) -> Iterator[tuple[int, int, str]
 class Mt940Extraction(Extraction):
     """The streaming extraction of one MT940 file by one bank's importer."""
 
+    worker_from = 3 << 20
+    """Measured (median of 5, one process against a worker): 1.3 MB (10 000 entries) 0.43
+    against 0.46 s, 2.6 MB 0.96 against 0.95 s, 5.3 MB 1.91 against 1.66 s."""
+
     def __init__(self, importer: MT940Importer, source: Source, filename: str) -> None:
         super().__init__(SourceFormat.MT940, importer.bank, "")
         self.importer = importer
