@@ -101,12 +101,15 @@ class _Span:
     lines_before: int
 
 
-def _spans(source: Source, skip: int) -> list[_Span]:
-    """The pieces :func:`_pieces` reads, as places in the file (read once, nothing kept)."""
+def _spans(source: Source, skip: int) -> tuple[list[_Span], bool]:
+    """The pieces :func:`_pieces` reads, as places in the file (read once, nothing kept), and
+    whether the whole file is UTF-8 (a line break never falls inside a character, so the
+    pieces can be checked one by one)."""
     spans: list[_Span] = []
     lines = 0
     rest = b""
     position = skip
+    utf8 = True
     with source.open() as stream:
         stream.seek(skip)
         while block := stream.read(PIECE):
@@ -119,10 +122,20 @@ def _spans(source: Source, skip: int) -> list[_Span]:
             start = position - len(block)
             spans.append(_Span(len(spans), start, start + cut, lines))
             lines += block.count(b"\n", 0, cut)
+            utf8 = utf8 and _is_utf8(memoryview(block)[:cut])
             rest = block[cut:]
     if rest:
         spans.append(_Span(len(spans), position - len(rest), position, lines))
-    return spans
+        utf8 = utf8 and _is_utf8(rest)
+    return spans, utf8
+
+
+def _is_utf8(data: bytes | memoryview) -> bool:
+    try:
+        str(data, "utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _piece(source: Source, span: _Span) -> bytes:
@@ -297,21 +310,25 @@ class CsvExtraction(Extraction):
     def _skip(self) -> int:
         return 3 if self.source.head(3).startswith(codecs.BOM_UTF8) else 0
 
-    def _convert_span(self, span: _Span) -> pl.DataFrame:
-        """One piece, read as UTF-8 (a file in the fallback encoding fails here: the table
-        read whole then tries both, as it always did)."""
+    def _convert_span(self, span: _Span, encoding: str) -> pl.DataFrame:
         piece = _piece(self.source, span)
-        return self._convert(piece, "utf-8", span.lines_before, span.index == 0)
+        return self._convert(piece, encoding, span.lines_before, span.index == 0)
 
     def _convert_ends(self) -> _Ends:
-        """Find the pieces and start converting the first and the last (on the pool)."""
+        """Find the pieces and the encoding, and start converting the first and the last
+        piece (on the pool). The encoding is the one :meth:`_table` settles on: UTF-8 if the
+        whole file is (always, after a byte-order mark), else the dialect's fallback."""
         assert self._pool is not None
-        spans = _spans(self.source, self._skip())
+        skip = self._skip()
+        spans, utf8 = _spans(self.source, skip)
+        encoding = "utf-8" if utf8 or skip else self.dialect_spec.fallback_encoding
         if not spans:
-            return _Ends(spans, None, None)
-        first = self._pool.submit(self._convert_span, spans[0])
-        last = self._pool.submit(self._convert_span, spans[-1]) if len(spans) > 1 else first
-        return _Ends(spans, first, last)
+            return _Ends(spans, None, None, encoding)
+        first = self._pool.submit(self._convert_span, spans[0], encoding)
+        last = (
+            self._pool.submit(self._convert_span, spans[-1], encoding) if len(spans) > 1 else first
+        )
+        return _Ends(spans, first, last, encoding)
 
     def _pipelined(self, started: Future[_Ends]) -> Iterator[RowBatch]:
         """The rows of a one-account, date-ordered export while its pieces are converted.
@@ -355,7 +372,7 @@ class CsvExtraction(Extraction):
             while submitted < len(plan.order) and len(pending) <= PIPELINE_AHEAD:
                 upcoming = plan.order[submitted]
                 found = plan.ready.pop(upcoming.index, None)
-                pending.append(found or pool.submit(self._convert_span, upcoming))
+                pending.append(found or pool.submit(self._convert_span, upcoming, plan.encoding))
                 submitted += 1
             try:
                 frame = pending.popleft().result()
@@ -513,6 +530,7 @@ class _Ends:
     spans: list[_Span]
     first: Future[pl.DataFrame] | None
     last: Future[pl.DataFrame] | None
+    encoding: str
 
 
 @dataclass(slots=True)
@@ -534,6 +552,7 @@ class _Plan:
     """The pieces in the order their rows go out (the statement's, oldest first)."""
     ready: dict[int, Future[pl.DataFrame]]
     """Conversions already started, by piece."""
+    encoding: str
 
     @classmethod
     def of(cls, ends: _Ends) -> _Plan | None:
@@ -574,6 +593,7 @@ class _Plan:
             closing=closing,
             order=spans[::-1] if backwards else list(spans),
             ready={spans[0].index: ends.first, spans[-1].index: ends.last},
+            encoding=ends.encoding,
         )
 
     def check(self, frame: pl.DataFrame, previous_day: Any) -> pl.DataFrame:

@@ -88,7 +88,7 @@ def lines_of(data: bytes) -> list[bytes]:
 def test_an_export_in_date_order_goes_out_while_it_is_read(dialect: str, tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     path.write_bytes(export(dialect))
-    n_pieces = len(_spans(Source.of_path(path), 0))
+    n_pieces = len(_spans(Source.of_path(path), 0)[0])
     _, restart, read = first_read(path)
     assert restart is None
     assert n_pieces > 10 and read.pieces_pipelined == n_pieces
@@ -149,7 +149,7 @@ def test_an_export_of_one_day_is_read_whole_before_anything_goes_out(tmp_path: P
     balance, so the table is read whole first (no restart, the same result)."""
     path = tmp_path / "export.csv"
     path.write_bytes(export("ing-nl", 60, per_day=60))
-    assert len(_spans(Source.of_path(path), 0)) > 3
+    assert len(_spans(Source.of_path(path), 0)[0]) > 3
     batches, restart, read = first_read(path)
     assert restart is None and read.pieces_pipelined == 0 and sum(map(len, batches)) == 60
     again = extraction(path)
@@ -174,3 +174,25 @@ def test_balances_that_do_not_add_up_are_reported_at_the_same_rows(tmp_path: Pat
         again.close()
     assert isinstance(got, dict) and len(got["problems"]) > 100
     assert got == whole(path)
+
+
+def test_an_export_in_the_fallback_character_set_goes_out_while_it_is_read(
+    tmp_path: Path,
+) -> None:
+    """Rabobank's older exports are Windows-1252: the read that finds the pieces also finds
+    that the file is not UTF-8, so every piece is converted in the fallback set at once
+    instead of the read breaking off at the first accented name."""
+    text = export("rabobank").decode("utf-8").replace("Winkel 7", "Café Crème 7")
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode("cp1252"))
+    _, restart, read = first_read(path)
+    assert restart is None
+    assert read.pieces_pipelined == len(_spans(Source.of_path(path), 0)[0]) > 10
+    again = extraction(path)
+    again.start()
+    try:
+        got = outcome(again)
+    finally:
+        again.close()
+    assert got == whole(path)
+    assert isinstance(got, dict) and sum("Café Crème" in str(row) for row in got["rows"]) > 20
