@@ -229,51 +229,40 @@ def store_extraction(
     another streaming read of the file instead (a CSV export that was not in date order after
     all) is rolled back the same way and the file stored again by that one.
     """
-    with _rare_collections():
-        return _store_retrying(
-            session, household, extraction, source, filename, importer_name, actor, progress,
-            fallback,
-        )  # fmt: skip
-
-
-def _store_retrying(
-    session: Session,
-    household: Household,
-    extraction: Extraction,
-    source: Source,
-    filename: str,
-    importer_name: str,
-    actor: str,
-    progress: Progress | None,
-    fallback: Callable[[], Extraction] | None,
-) -> ImportSummary:
     _begin(session)
     current = extraction
-    try:
-        while True:
-            try:
-                with session.begin_nested():
-                    return _store(
-                        session, household, current, source, filename, importer_name, actor,
-                        progress,
-                    )  # fmt: skip
-            except StreamRestart as restart:
-                if restart.instead is None:
-                    if fallback is None:
+    with _rare_collections():
+        try:
+            while True:
+                try:
+                    with session.begin_nested():
+                        return _store(
+                            session,
+                            household,
+                            current,
+                            source,
+                            filename,
+                            importer_name,
+                            actor,
+                            progress,
+                        )
+                except StreamRestart as restart:
+                    if restart.instead is None:
+                        if fallback is None:
+                            raise
+                        break
+                    current.close()
+                    current = restart.instead
+                except IngestError:
+                    if fallback is None or source.size > RETRY_WHOLE_BYTES:
                         raise
                     break
-                current.close()
-                current = restart.instead
-            except IngestError:
-                if fallback is None or source.size > RETRY_WHOLE_BYTES:
-                    raise
-                break
-    finally:
-        current.close()
-    with session.begin_nested():
-        return _store(
-            session, household, fallback(), source, filename, importer_name, actor, progress
-        )
+        finally:
+            current.close()
+        with session.begin_nested():
+            return _store(
+                session, household, fallback(), source, filename, importer_name, actor, progress
+            )
 
 
 _COLLECTING = threading.Lock()

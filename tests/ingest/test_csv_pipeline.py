@@ -80,6 +80,16 @@ def first_read(path: Path) -> tuple[list[RowBatch], StreamRestart | None, CsvExt
     return batches, None, read
 
 
+def read_started(path: Path) -> dict[str, Any] | str:
+    """What the store keeps of a read it started (:func:`tests.ingest.test_stream.outcome`)."""
+    read = extraction(path)
+    read.start()
+    try:
+        return outcome(read)
+    finally:
+        read.close()
+
+
 def lines_of(data: bytes) -> list[bytes]:
     return data.splitlines(keepends=True)
 
@@ -92,12 +102,7 @@ def test_an_export_in_date_order_goes_out_while_it_is_read(dialect: str, tmp_pat
     _, restart, read = first_read(path)
     assert restart is None
     assert n_pieces > 10 and read.pieces_pipelined == n_pieces
-    again = extraction(path)
-    again.start()
-    try:
-        got = outcome(again)
-    finally:
-        again.close()
+    got = read_started(path)
     assert got == whole(path)
     assert isinstance(got, dict) and len(got["rows"]) == 300
     assert len({row[0] for row in got["rows"]}) == 300  # the two equal payments: two keys
@@ -130,12 +135,7 @@ def test_an_export_that_breaks_the_order_halfway_is_read_again_whole(
     assert batches, "rows should have gone out before the break"
     assert restart is not None and restart.instead is not None
     assert isinstance(restart.instead, CsvExtraction) and not restart.instead.pipelined
-    read = extraction(path)
-    read.start()
-    try:
-        got: dict[str, Any] | str = outcome(read)
-    finally:
-        read.close()
+    got = read_started(path)
     if how == "wrong character set":
         assert isinstance(got, str) and got.startswith("error: export.csv:202:"), got
         return
@@ -152,11 +152,7 @@ def test_an_export_of_one_day_is_read_whole_before_anything_goes_out(tmp_path: P
     assert len(_spans(Source.of_path(path), 0)[0]) > 3
     batches, restart, read = first_read(path)
     assert restart is None and read.pieces_pipelined == 0 and sum(map(len, batches)) == 60
-    again = extraction(path)
-    try:
-        assert outcome(again) == whole(path)
-    finally:
-        again.close()
+    assert read_started(path) == whole(path)
 
 
 def test_balances_that_do_not_add_up_are_reported_at_the_same_rows(tmp_path: Path) -> None:
@@ -166,12 +162,7 @@ def test_balances_that_do_not_add_up_are_reported_at_the_same_rows(tmp_path: Pat
     path.write_bytes(export("ing-nl").replace(b'"Af"', b'"Bij"'))
     _, restart, read = first_read(path)
     assert restart is None and read.pieces_pipelined > 10
-    again = extraction(path)
-    again.start()
-    try:
-        got = outcome(again)
-    finally:
-        again.close()
+    got = read_started(path)
     assert isinstance(got, dict) and len(got["problems"]) > 100
     assert got == whole(path)
 
@@ -188,11 +179,6 @@ def test_an_export_in_the_fallback_character_set_goes_out_while_it_is_read(
     _, restart, read = first_read(path)
     assert restart is None
     assert read.pieces_pipelined == len(_spans(Source.of_path(path), 0)[0]) > 10
-    again = extraction(path)
-    again.start()
-    try:
-        got = outcome(again)
-    finally:
-        again.close()
+    got = read_started(path)
     assert got == whole(path)
     assert isinstance(got, dict) and sum("Café Crème" in str(row) for row in got["rows"]) > 20
